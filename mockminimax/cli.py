@@ -1,0 +1,173 @@
+"""`mockminimax serve | validate`, and `--version`. Every serve flag also reads a
+`MOCKMINIMAX_<NAME>` environment variable; flags win over the environment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ._version import __version__
+from .core.codes import ApiError
+from .core.onehub import GatewayRefusal, normalize
+from .core.settings import SETTING_NAMES, Settings, SettingsError
+
+__all__ = ["main"]
+
+# Flags with their own name; every other setting goes through --set KEY=VALUE.
+_FLAGS: dict[str, dict[str, Any]] = {
+    "host": {"help": "interface to bind (default 127.0.0.1)"},
+    "port": {"type": int, "help": "port (default 8080; 0 picks a free one and prints it)"},
+    "seed": {"type": int, "help": "seed for IDs, URLs and fault draws (default: random, printed)"},
+    "timing": {"help": "instant | fast (default, ~3 s) | realistic | 'PREP,QUEUE,PROCESS' seconds"},
+    "clock": {"choices": ("real", "virtual", "polls"), "help": "real (default) | virtual | polls"},
+    "public_url": {"help": "base URL for download_url (default: the request's own host)"},
+    "log_level": {"choices": ("critical", "error", "warning", "info", "debug")},
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockminimax", description="A local twin of the MiniMax video generation API."
+    )
+    parser.add_argument("--version", action="version", version=f"mockminimax {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the mock HTTP server")
+    for name, options in _FLAGS.items():
+        serve.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, **options)
+    serve.add_argument(
+        "--api-key", dest="api_keys", action="append", default=None, metavar="KEY",
+        help="accept only this key (repeatable; default: any non-empty key)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--set", dest="options", action="append", default=[], metavar="NAME=VALUE",
+        help=f"any other setting: {', '.join(n for n in SETTING_NAMES if n not in _FLAGS)}",
+    )  # fmt: skip
+    check = sub.add_parser("validate", help="check a create request body offline")
+    check.add_argument("file", help="JSON file with the request body, or - for stdin")
+    check.add_argument(
+        "--gateway", action="store_true", help="apply the One-Hub gateway's rules first"
+    )
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
+    values: dict[str, Any] = {}
+    for item in args.options:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SettingsError(item, "--set takes NAME=VALUE")
+        values[name.strip()] = value
+    for name in (*_FLAGS, "api_keys"):
+        given = getattr(args, name)
+        if given is not None:
+            values[name] = tuple(given) if name == "api_keys" else given
+    return Settings.from_env(environ).merged(values)
+
+
+def _banner(settings: Settings, url: str, seed: int) -> str:
+    example = json.dumps({"model": "MiniMax-Hailuo-2.3", "prompt": "A cat on a skateboard"})
+    return "\n".join(
+        [
+            f"mockminimax {__version__} listening on {url}",
+            f"  seed {seed}, clock {settings.clock}, timing {settings.timing}, "
+            f"keys {'any non-empty' if not settings.api_keys else len(settings.api_keys)}",
+            f"  MiniMax V1     {url}/v1",
+            f"  Gateway        {url}/minimaxi/v1",
+            f"  Downloads      {url}/inference_output/...",
+            f"  Control API    {url}/_mock",
+            "Try:",
+            f"  curl -s {url}/v1/video_generation -H 'Authorization: Bearer test-key' "
+            f"-H 'Content-Type: application/json' -d '{example}'",
+            "Ctrl-C stops it.",
+        ]
+    )
+
+
+def _serve(settings: Settings) -> int:
+    import threading
+
+    import uvicorn
+
+    from .core.mock import MiniMaxMock
+    from .server.runner import bind, uvicorn_config
+
+    mock = MiniMaxMock(settings)
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"mockminimax: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr
+        )
+        return 2
+    port = sock.getsockname()[1]
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    print(_banner(settings, f"http://{host}:{port}", mock.ids.seed), flush=True)
+    threading.Thread(target=mock.videos.warm, name="warm-videos", daemon=True).start()
+    server = uvicorn.Server(uvicorn_config(mock))
+    # uvicorn re-raises the signal it stopped on once it is done; these handlers swallow it so
+    # Ctrl-C and SIGTERM end in a clean exit 0 instead of a traceback or a kill status.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    server.run(sockets=[sock])
+    print("mockminimax stopped", flush=True)
+    return 0
+
+
+def _validate(path: str, gateway: bool, settings: Settings) -> int:
+    from .core.validation import validate_create
+
+    try:
+        if path == "-":
+            raw = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                raw = handle.read()
+    except OSError as exc:
+        print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        error = ApiError(2013, f"invalid params, request body is not valid JSON: {exc}")
+        return _refused({"task_id": "", "base_resp": _base(error)})
+    try:
+        if gateway:
+            if not isinstance(body, dict):
+                raise GatewayRefusal("request body must be a JSON object")
+            body = normalize(body)
+        request = validate_create(body, settings)
+    except GatewayRefusal as exc:
+        return _refused({"code": exc.code, "message": exc.message}, f"HTTP {exc.status}")
+    except ApiError as exc:
+        return _refused({"task_id": "", "base_resp": _base(exc)})
+    print(json.dumps(request.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _base(error: ApiError) -> dict[str, Any]:
+    return {"status_code": error.code, "status_msg": error.message}
+
+
+def _refused(body: dict[str, Any], status: str = "HTTP 200") -> int:
+    print(f"# the API would answer {status} with:", file=sys.stderr)
+    print(json.dumps(body, ensure_ascii=False))
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(settings_from_args(args))
+        return _validate(args.file, args.gateway, Settings.from_env())
+    except SettingsError as exc:
+        print(f"mockminimax: bad setting {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,259 @@
+"""`MiniMaxMock`: the one object that knows MiniMax, shared by the app, the CLI and the
+pytest fixtures, so a scenario reads the same whichever of them drives it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import Clock, RealClock, VirtualClock
+from .codes import ApiError, message_for
+from .ids import IdSource
+from .journal import Journal
+from .settings import Settings
+from .tasks import Status, Task, TaskStore
+from .validation import VideoRequest, validate_create
+from .videos import Video, VideoLibrary
+
+__all__ = ["DownloadRefused", "MiniMaxMock"]
+
+_FILE_NAME = "output.mp4"
+
+
+class DownloadRefused(Exception):
+    """The storage refusing a download: expired, badly signed, or no such object."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(f"{status} {code}: {message}")
+
+
+@dataclass(frozen=True)
+class FileObject:
+    task: Task
+    download_url: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file_id": int(self.task.file_id),
+            "bytes": 0,
+            "created_at": int(self.task.finished_at or self.task.created_at),
+            "filename": _FILE_NAME,
+            "purpose": "video_generation",
+            "download_url": self.download_url,
+        }
+
+
+class MiniMaxMock:
+    """The MiniMax video service in memory: tasks, clock, IDs, journal and settings."""
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        base = settings or Settings()
+        self.settings = base.merged(overrides) if overrides else base
+        self.ids = IdSource(self.settings.seed)
+        self.clock: Clock = self._make_clock()
+        self.store = TaskStore(self.settings.max_tasks)
+        self.journal = Journal(self.settings.journal_size)
+        self.videos = VideoLibrary()
+        self.timing = self.settings.timing_profile
+        self.polls_mode = self.settings.clock == "polls"
+        self._secret = hashlib.sha256(f"mockminimax:{self.ids.seed}".encode()).digest()
+        self.access_key_id = "LTAI5t" + hashlib.sha256(self._secret).hexdigest()[:18]
+        self._lock = threading.RLock()
+
+    def _make_clock(self) -> Clock:
+        if self.settings.clock == "real":
+            return RealClock()
+        return VirtualClock(self.settings.start_time)
+
+    # -- time -------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> float:
+        """Move the virtual clock on; on wall time this is refused, not faked."""
+        if not isinstance(self.clock, VirtualClock):
+            raise ValueError("the clock is real; start the mock with clock='virtual' to move it")
+        return self.clock.advance(seconds)
+
+    # -- auth -------------------------------------------------------------------------
+
+    def check_key(self, key: str | None) -> str:
+        """The caller's key, or the real V1 error: 1004 when absent, 2049 when unknown."""
+        if not key:
+            raise ApiError(1004)
+        if self.settings.api_keys and key not in self.settings.api_keys:
+            raise ApiError(2049)
+        return key
+
+    # -- tasks ------------------------------------------------------------------------
+
+    def validate(self, body: Any) -> VideoRequest:
+        return validate_create(body, self.settings)
+
+    def create_task(self, request: VideoRequest, api_key: str | None, surface: str) -> Task:
+        now = self.now()
+        with self._lock:
+            task_id = self.ids.digits(15)
+            while self.store.get(task_id) is not None:
+                task_id = self.ids.digits(15)
+            day = time.strftime("%Y-%m-%d", time.gmtime(now))
+            task = Task(
+                task_id=task_id,
+                ulid=self.ids.ulid(now),
+                file_id=self.ids.digits(15),
+                api_key=api_key,
+                request=request,
+                created_at=now,
+                cdn_path=f"/inference_output/video/{day}/{self.ids.uuid()}/{_FILE_NAME}",
+                surface=surface,
+            )
+            self.store.add(task)
+        return task
+
+    def find_task(self, ref: str, api_key: str | None = None) -> Task | None:
+        """A task by any of its IDs, if the caller may see it."""
+        task = self.store.find(ref)
+        if task is None or not self._visible(task, api_key):
+            return None
+        return task
+
+    def _visible(self, task: Task, api_key: str | None) -> bool:
+        return api_key is None or not self.settings.scope_tasks_by_key or task.api_key == api_key
+
+    def status(self, task: Task) -> Status:
+        status = task.status(self.now(), self.timing, self.polls_mode)
+        if status.finished and task.finished_at is None:
+            task.finished_at = (
+                self.now()
+                if self.polls_mode or task.forced is not None
+                else task.finish_time(self.timing)
+            )
+        return status
+
+    def poll(self, task: Task) -> Status:
+        """The status a query answers; in polls mode the query itself moves the task on."""
+        status = self.status(task)
+        if self.polls_mode and not status.finished and task.forced is None:
+            task.polls += 1
+        return status
+
+    def force(self, task: Task, status: Status | None, code: int | None = None) -> None:
+        """Pin a task to a status (`None` lets the clock drive it again)."""
+        with self._lock:
+            task.forced = status
+            task.finished_at = None
+            if status is Status.FAIL:
+                task.fail_code = code if code is not None else 1027
+            elif status is Status.SUCCESS:
+                task.fail_code = None
+            if status is not None and status.finished:
+                task.finished_at = self.now()
+
+    def query_body(self, task: Task, status: Status) -> dict[str, Any]:
+        """The V1 query answer, shaped as the real service shapes it."""
+        body: dict[str, Any] = {"task_id": task.task_id, "status": status.value}
+        if status is Status.SUCCESS:
+            body["file_id"] = task.file_id
+            body["video_width"] = task.request.width
+            body["video_height"] = task.request.height
+        elif self.settings.pending_fields == "empty":
+            body.update(file_id="", video_width=0, video_height=0)
+        code = 0
+        if status is Status.FAIL and self.settings.fail_base_resp == "code":
+            code = task.fail_code or 0
+        body["base_resp"] = {"status_code": code, "status_msg": message_for(code)}
+        return body
+
+    # -- files ------------------------------------------------------------------------
+
+    def find_file(self, file_id: str, api_key: str | None) -> Task | None:
+        """The finished task owning `file_id`; files exist only once a task succeeds."""
+        task = self.store.by_file(file_id.strip())
+        if task is None or not self._visible(task, api_key):
+            return None
+        return task if self.status(task) is Status.SUCCESS else None
+
+    def file_object(self, task: Task, base_url: str) -> FileObject:
+        expires = int(self.now()) + self.settings.download_ttl
+        root = (self.settings.public_url or base_url).rstrip("/")
+        url = (
+            f"{root}{task.cdn_path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
+            f"&Signature={_quote(self._sign(task.cdn_path, expires))}"
+        )
+        return FileObject(task, url)
+
+    def video(self, task: Task) -> Video:
+        return self.videos.get(task.request.width, task.request.height, task.frames)
+
+    def _sign(self, path: str, expires: int) -> str:
+        mac = hmac.new(self._secret, f"GET\n\n\n{expires}\n{path}".encode(), hashlib.sha1)
+        return base64.b64encode(mac.digest()).decode()
+
+    def authorize_download(self, path: str, params: dict[str, str]) -> Task:
+        """The task behind a download URL, or the storage's refusal."""
+        task = self.store.by_path(path)
+        if task is None or self.status(task) is not Status.SUCCESS:
+            raise DownloadRefused(404, "NoSuchKey", "The specified key does not exist.")
+        expires_text = params.get("Expires", "")
+        signature = params.get("Signature", "")
+        if not expires_text.isdigit() or not signature:
+            raise DownloadRefused(
+                403,
+                "AccessDenied",
+                "You have no right to access this object because of bucket acl.",
+            )
+        expires = int(expires_text)
+        if not hmac.compare_digest(signature, self._sign(path, expires)):
+            raise DownloadRefused(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            )
+        if self.now() > expires:
+            raise DownloadRefused(403, "AccessDenied", "Request has expired.")
+        return task
+
+    # -- control ----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to a fresh start: no tasks, empty journal, clock and seed rewound."""
+        with self._lock:
+            self.store.clear()
+            self.journal.clear()
+            self.ids.reseed()
+            if isinstance(self.clock, VirtualClock):
+                self.clock.set(self.settings.start_time)
+
+    def task_json(self, task: Task) -> dict[str, Any]:
+        """How the control API and fixtures show a task: every ID and where it stands."""
+        status = self.status(task)
+        return {
+            "task_id": task.task_id,
+            "platform_id": task.platform_id,
+            "file_id": task.file_id,
+            "status": status.value,
+            "forced": task.forced.value if task.forced else None,
+            "fail_code": task.fail_code if status is Status.FAIL else None,
+            "stuck": task.stuck,
+            "surface": task.surface,
+            "created_at": task.created_at,
+            "finishes_at": None if task.stuck else task.finish_time(self.timing),
+            "polls": task.polls,
+            "request": task.request.to_json(),
+        }
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")

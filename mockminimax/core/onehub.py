@@ -1,0 +1,136 @@
+"""What a One-Hub gateway does before MiniMax sees a request (onehub-proxy.md §2, §8).
+
+The gateway fills its own defaults and enforces its own matrix first, refusing with
+400 `invalid_request` in its own words; only a request it lets through reaches the
+official validation, whose 2013 errors then pass back through as HTTP 200.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import MAX_PROMPT_CHARS
+
+__all__ = ["GatewayRefusal", "normalize", "strip_key"]
+
+#: The gateway's own resolution x duration matrix (submit.go:51-108), per model in lower case.
+_MATRIX: dict[str, dict[str, dict[str, tuple[int, ...]]]] = {
+    "minimax-hailuo-02": {
+        a: {"512P": (6, 10), "768P": (6, 10), "1080P": (6, 10)}
+        for a in ("text2video", "image2video", "start-end2video")
+    },
+    "minimax-hailuo-2.3": {
+        a: {"768P": (6, 10), "1080P": (6,)} for a in ("text2video", "image2video")
+    },
+    "minimax-hailuo-2.3-fast": {"image2video": {"768P": (6, 10), "1080P": (6,)}},
+    "t2v-01": {"text2video": {"720P": (6,)}},
+    "i2v-01": {"image2video": {"720P": (6,)}},
+    "s2v-01": {"subject2video": {"720P": (6,)}},
+}
+
+
+class GatewayRefusal(Exception):
+    """A request the gateway refuses itself: HTTP `status` with `{"code", "message"}`."""
+
+    def __init__(self, message: str, *, code: str = "invalid_request", status: int = 400) -> None:
+        self.code = code
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+def strip_key(header: str | None) -> str:
+    """One-Hub's key parsing: the `Bearer ` and `sk-` prefixes are both optional."""
+    key = (header or "").strip()
+    if key == "Bearer":  # "Bearer " once the client trimmed the trailing space
+        return ""
+    if key.startswith("Bearer "):
+        key = key[len("Bearer ") :].strip()
+    if key.startswith("sk-"):
+        key = key[3:]
+    return key
+
+
+def _action(body: dict[str, Any]) -> str:
+    model = str(body.get("model") or "").lower()
+    if body.get("subject_reference") or "s2v-01" in model:
+        return "subject2video"
+    if body.get("first_frame_image") and body.get("last_frame_image"):
+        return "start-end2video"
+    if body.get("first_frame_image"):
+        return "image2video"
+    return "text2video"
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise GatewayRefusal(f"{name} must be a string")
+    return value.strip()
+
+
+def normalize(body: dict[str, Any]) -> dict[str, Any]:
+    """The body the gateway forwards upstream, with its defaults filled in."""
+    out = dict(body)
+    action = _action(body)
+    for name in ("model", "prompt", "first_frame_image", "last_frame_image"):
+        if name in out:
+            out[name] = _text(body, name)
+    if not out.get("model"):
+        out["model"] = "S2V-01" if action == "subject2video" else "MiniMax-Hailuo-02"
+    model = out["model"].lower()
+    duration = body.get("duration", 6)
+    if isinstance(duration, bool) or not isinstance(duration, int):
+        raise GatewayRefusal("duration must be an integer")
+    out["duration"] = duration or 6
+    res = body.get("resolution")
+    if res is not None and not isinstance(res, str):
+        raise GatewayRefusal("resolution must be a string")
+    res = (res or "").strip().upper()
+    if not res:
+        res = "768P" if ("hailuo-02" in model or "hailuo-2.3" in model) else "720P"
+    elif not res.endswith("P"):
+        res += "P"
+    out["resolution"] = res
+
+    prompt = out.get("prompt", "")
+    if action == "text2video":
+        if not prompt:
+            raise GatewayRefusal("prompt is required for text2video")
+        if body.get("subject_reference"):
+            raise GatewayRefusal("subject_reference is not allowed for text2video")
+    elif action == "image2video" and not out.get("first_frame_image"):
+        raise GatewayRefusal("first_frame_image is required for image2video")
+    elif action == "start-end2video" and not (
+        out.get("first_frame_image") and out.get("last_frame_image")
+    ):
+        raise GatewayRefusal("first_frame_image and last_frame_image are required")
+    elif action == "subject2video":
+        refs = body.get("subject_reference")
+        if (
+            not isinstance(refs, list)
+            or len(refs) != 1
+            or not isinstance(refs[0], dict)
+            or refs[0].get("type") != "character"
+            or not isinstance(refs[0].get("image"), list)
+            or len(refs[0]["image"]) != 1
+        ):
+            raise GatewayRefusal(
+                "subject_reference must hold exactly one character reference with one image"
+            )
+        if not prompt:
+            raise GatewayRefusal("prompt is required for subject2video")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise GatewayRefusal(f"prompt must be at most {MAX_PROMPT_CHARS} characters")
+
+    allowed = _MATRIX.get(model)
+    if allowed is not None:
+        by_res = allowed.get(action)
+        if by_res is None or out["duration"] not in by_res.get(res, ()):
+            raise GatewayRefusal(
+                f"model {out['model']} does not support duration {out['duration']}s at "
+                f"{res.lower()} for {action}"
+            )
+    return out

@@ -1,0 +1,252 @@
+"""Every knob of the mock in one dataclass: CLI flags, `MOCKMINIMAX_*` variables, config
+files, the pytest ini options and markers all resolve to a `Settings`.
+
+Each field's metadata carries its help text and, where the sources disagree about the real
+service, which conflict in the reference it resolves; the README's settings table is
+checked against these fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["SETTING_NAMES", "Settings", "SettingsError", "Timing"]
+
+#: A fixed virtual-clock origin (2026-01-01T00:00:00Z) so seeded runs give identical bodies.
+DEFAULT_START_TIME = 1767225600.0
+
+
+class SettingsError(ValueError):
+    """A setting with a bad value; the message names the setting."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(f"{name}: {message}")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds spent in Preparing, Queueing and Processing.
+
+    `realistic` scales Processing by mode, since the real service takes about 234 s for
+    text-to-video and 114 s for image modes on average (ComfyUI's node constants).
+    """
+
+    name: str
+    preparing: float
+    queueing: float
+    processing: float
+    realistic: bool = False
+
+    @classmethod
+    def parse(cls, value: str) -> Timing:
+        text = value.strip().lower()
+        if text in _TIMING_PRESETS:
+            return _TIMING_PRESETS[text]
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 3:
+            raise SettingsError(
+                "timing",
+                f"{value!r} is not instant, fast, realistic or three seconds "
+                "'PREPARING,QUEUEING,PROCESSING' such as '1,2,5'",
+            )
+        try:
+            secs = [float(p) for p in parts]
+        except ValueError:
+            raise SettingsError("timing", f"{value!r}: each phase must be a number") from None
+        if any(s < 0 or s != s or s == float("inf") for s in secs):
+            raise SettingsError("timing", f"{value!r}: phases must be finite and >= 0")
+        return cls(text, secs[0], secs[1], secs[2])
+
+    def phases(self, mode: str) -> tuple[float, float, float]:
+        if self.realistic:
+            total = 234.0 if mode == "t2v" else 114.0
+            return self.preparing, self.queueing, total - self.preparing - self.queueing
+        return self.preparing, self.queueing, self.processing
+
+
+_TIMING_PRESETS = {
+    "instant": Timing("instant", 0.0, 0.0, 0.0),
+    "fast": Timing("fast", 0.5, 0.5, 2.0),
+    "realistic": Timing("realistic", 4.0, 10.0, 220.0, realistic=True),
+}
+
+
+def _opt(default: Any, help: str, *, choices: tuple[str, ...] = (), conflict: str = "") -> Any:
+    return field(default=default, metadata={"help": help, "choices": choices, "conflict": conflict})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = _opt("127.0.0.1", "Interface `serve` binds.")
+    port: int = _opt(8080, "Port `serve` binds; 0 picks a free one and prints it.")
+    seed: int | None = _opt(
+        None, "Seed of the one random source (IDs, URLs, fault draws); unset = random, printed."
+    )
+    timing: str = _opt(
+        "fast",
+        "How long tasks take: instant, fast (about 3 s), realistic (minutes, as the real "
+        "service) or seconds per phase 'PREPARING,QUEUEING,PROCESSING'.",
+    )
+    clock: str = _opt(
+        "real",
+        "real (wall time), virtual (time moves only through the control API or fixtures) or "
+        "polls (each query of a task moves it one phase on).",
+        choices=("real", "virtual", "polls"),
+    )
+    api_keys: tuple[str, ...] = _opt(
+        (), "Accepted API keys; empty accepts any non-empty Bearer key. Comma-separated in env."
+    )
+    public_url: str | None = _opt(
+        None, "Base URL put in download_url; default: the scheme and host of the request."
+    )
+    log_level: str = _opt(
+        "info", "uvicorn log level.", choices=("critical", "error", "warning", "info", "debug")
+    )
+    start_time: float = _opt(
+        DEFAULT_START_TIME, "Unix time the virtual and polls clocks start at (2026-01-01 UTC)."
+    )
+    download_ttl: int = _opt(
+        3600,
+        "Seconds a download_url stays valid.",
+        conflict="docs say 1 h; signed URLs seen live expire after about 9 h (32400)",
+    )
+    gateway_status_case: str = _opt(
+        "lower",
+        "Status casing on the gateway's query: lower ('success', 'failed', as One-Hub's "
+        "Normalize does) or official ('Success', 'Fail', as the reseller docs show).",
+        choices=("lower", "official"),
+        conflict="gateway code lower-cases statuses; its docs show official casing",
+    )
+    pending_fields: str = _opt(
+        "empty",
+        "While a task is pending, query carries file_id '' and video_width/height 0 (empty) "
+        "or leaves them out (omit).",
+        choices=("empty", "omit"),
+        conflict="one live capture shows ''/0; the docs say 'returned when the task succeeds'",
+    )
+    fail_base_resp: str = _opt(
+        "code",
+        "A failed task's query: base_resp carries the failure code (code) or 0 with the code "
+        "only in error_code (zero).",
+        choices=("code", "zero"),
+        conflict="the failed-task body is undocumented",
+    )
+    legacy_01_params: str = _opt(
+        "accept",
+        "01-series models (T2V-01*, I2V-01*, S2V-01) given duration/resolution: accept the "
+        "documented 6 s / 720P (accept) or refuse any value (reject).",
+        choices=("accept", "reject"),
+        conflict="docs list 6 s / 720P; a client PR says these models reject both fields",
+    )
+    s2v_resolution: str = _opt(
+        "720P",
+        "Output size of S2V-01 videos.",
+        choices=("720P", "1080P"),
+        conflict="undocumented: one client assumes 1080P, another 720P",
+    )
+    scope_tasks_by_key: bool = _opt(
+        True, "Tasks and files are visible only to the API key that created them."
+    )
+    require_json_content_type: bool = _opt(
+        True,
+        "Refuse create bodies not sent as Content-Type: application/json.",
+        conflict="the docs mark the header required; enforcement is unobserved",
+    )
+    max_body_bytes: int = _opt(
+        64 * 1024 * 1024, "Largest request body accepted (two 20 MB data-URL images fit)."
+    )
+    journal_size: int = _opt(1000, "Requests kept in the journal; the oldest are dropped.")
+    max_tasks: int = _opt(10000, "Tasks kept in the store; the oldest are evicted.")
+
+    def __post_init__(self) -> None:
+        Timing.parse(self.timing)
+        for f in dataclasses.fields(self):
+            choices = f.metadata.get("choices", ())
+            if choices and getattr(self, f.name) not in choices:
+                raise SettingsError(
+                    f.name, f"{getattr(self, f.name)!r} is not one of {', '.join(choices)}"
+                )
+        for name in ("journal_size", "max_tasks", "max_body_bytes", "download_ttl"):
+            if getattr(self, name) < 1:
+                raise SettingsError(name, "must be at least 1")
+        if not 0 <= self.port <= 65535:
+            raise SettingsError("port", f"{self.port} is not a TCP port")
+
+    @property
+    def timing_profile(self) -> Timing:
+        return Timing.parse(self.timing)
+
+    def replace(self, **changes: Any) -> Settings:
+        return self.merged(changes)
+
+    def merged(self, values: Mapping[str, Any]) -> Settings:
+        """A copy with `values` applied; strings are parsed by the field's type."""
+        known = {f.name: f for f in dataclasses.fields(self)}
+        parsed: dict[str, Any] = {}
+        for raw_name, value in values.items():
+            name = raw_name.replace("-", "_")
+            if name not in known:
+                raise SettingsError(raw_name, f"unknown setting (known: {', '.join(known)})")
+            parsed[name] = _coerce(name, str(known[name].type), value)
+        return dataclasses.replace(self, **parsed)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, base: Settings | None = None
+    ) -> Settings:
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[f"MOCKMINIMAX_{name.upper()}"]
+            for name in SETTING_NAMES
+            if f"MOCKMINIMAX_{name.upper()}" in env
+        }
+        return (base or cls()).merged(values)
+
+
+def _coerce(name: str, type_name: str, value: Any) -> Any:
+    if "tuple" in type_name:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise SettingsError(name, "must be a list of strings")
+    if type_name.startswith("bool"):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(name, f"{value!r} is not a boolean (true/false)")
+    if value is None:
+        if "None" in type_name:
+            return None
+        raise SettingsError(name, "must not be empty")
+    if type_name.startswith("int"):
+        if isinstance(value, bool):
+            raise SettingsError(name, f"{value!r} is not an integer")
+        if isinstance(value, str) and "None" in type_name and value.strip().lower() in ("", "none"):
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(name, f"{value!r} is not an integer") from None
+    if type_name.startswith("float"):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise SettingsError(name, f"{value!r} is not a number") from None
+    if not isinstance(value, str):
+        raise SettingsError(name, f"{value!r} is not a string")
+    if "None" in type_name and value.strip() == "":
+        return None
+    return value
+
+
+SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))

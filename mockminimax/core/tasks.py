@@ -1,0 +1,161 @@
+"""Tasks and their lifecycle: Preparing -> Queueing -> Processing -> Success | Fail.
+
+A task's status is computed from the clock each time it is read, never stored, so
+advancing a virtual clock (or, in polls mode, querying) is all it takes to move it on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .settings import Timing
+from .validation import VideoRequest
+
+__all__ = ["Status", "Task", "TaskStore"]
+
+
+class Status(str, Enum):
+    PREPARING = "Preparing"
+    QUEUEING = "Queueing"
+    PROCESSING = "Processing"
+    SUCCESS = "Success"
+    FAIL = "Fail"
+
+    @property
+    def finished(self) -> bool:
+        return self in (Status.SUCCESS, Status.FAIL)
+
+    @classmethod
+    def parse(cls, value: str) -> Status:
+        for s in cls:
+            if s.value.lower() == value.strip().lower():
+                return s
+        raise ValueError(f"{value!r} is not one of {', '.join(s.value for s in cls)}")
+
+
+_PENDING = (Status.PREPARING, Status.QUEUEING, Status.PROCESSING)
+
+
+@dataclass
+class Task:
+    task_id: str
+    ulid: str
+    file_id: str
+    api_key: str | None
+    request: VideoRequest
+    created_at: float
+    cdn_path: str
+    surface: str
+    polls: int = 0
+    forced: Status | None = None
+    #: Set when the task is to end in Fail (a forced failure or a task fault).
+    fail_code: int | None = None
+    #: A task that never leaves Processing (a fault for timeout logic).
+    stuck: bool = False
+    #: Multiplies every phase's length (a `slow` task fault).
+    slowdown: float = 1.0
+    fault_id: str | None = None
+    finished_at: float | None = field(default=None)
+
+    @property
+    def platform_id(self) -> str:
+        return f"video_{self.ulid}"
+
+    @property
+    def frames(self) -> int:
+        return self.request.duration * 24
+
+    def status(self, now: float, timing: Timing, polls_mode: bool) -> Status:
+        if self.forced is not None:
+            return self.forced
+        phases = [p * self.slowdown for p in timing.phases(self.request.mode.value)]
+        if polls_mode:
+            steps = [s for s, p in zip(_PENDING, phases, strict=True) if p > 0]
+            if self.polls < len(steps):
+                return steps[self.polls]
+            if self.stuck:
+                return Status.PROCESSING
+        else:
+            elapsed = now - self.created_at
+            edge = 0.0
+            for step, length in zip(_PENDING, phases, strict=True):
+                edge += length
+                if elapsed < edge:
+                    return step
+            if self.stuck:
+                return Status.PROCESSING
+        return Status.FAIL if self.fail_code is not None else Status.SUCCESS
+
+    def finish_time(self, timing: Timing) -> float:
+        return self.created_at + sum(timing.phases(self.request.mode.value)) * self.slowdown
+
+
+class TaskStore:
+    """Tasks by ID, bounded: past `limit` the oldest task and its indexes are dropped."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._tasks: OrderedDict[str, Task] = OrderedDict()
+        self._by_ulid: dict[str, str] = {}
+        self._by_file: dict[str, str] = {}
+        self._by_path: dict[str, str] = {}
+        self.lock = threading.RLock()
+        self.evicted = 0
+
+    def add(self, task: Task) -> None:
+        with self.lock:
+            self._tasks[task.task_id] = task
+            self._by_ulid[task.ulid] = task.task_id
+            self._by_file[task.file_id] = task.task_id
+            self._by_path[task.cdn_path] = task.task_id
+            while len(self._tasks) > self.limit:
+                _, old = self._tasks.popitem(last=False)
+                self._by_ulid.pop(old.ulid, None)
+                self._by_file.pop(old.file_id, None)
+                self._by_path.pop(old.cdn_path, None)
+                self.evicted += 1
+
+    def get(self, task_id: str) -> Task | None:
+        return self._tasks.get(task_id)
+
+    def by_ulid(self, ulid: str) -> Task | None:
+        tid = self._by_ulid.get(ulid.upper())
+        return self._tasks.get(tid) if tid else None
+
+    def by_file(self, file_id: str) -> Task | None:
+        tid = self._by_file.get(file_id)
+        return self._tasks.get(tid) if tid else None
+
+    def by_path(self, path: str) -> Task | None:
+        tid = self._by_path.get(path)
+        return self._tasks.get(tid) if tid else None
+
+    def find(self, ref: str) -> Task | None:
+        """Any ID a user may hold: task_id, video_<ULID>, task_<ULID>, a bare ULID."""
+        ref = ref.strip()
+        lowered = ref.lower()
+        for prefix in ("video_", "task_"):
+            if lowered.startswith(prefix):
+                return self.by_ulid(ref[len(prefix) :])
+        if len(ref) == 26 and not ref.isdigit():
+            return self.by_ulid(ref)
+        return self.get(ref)
+
+    def clear(self) -> None:
+        with self.lock:
+            self._tasks.clear()
+            self._by_ulid.clear()
+            self._by_file.clear()
+            self._by_path.clear()
+            self.evicted = 0
+
+    def __iter__(self) -> Iterator[Task]:
+        with self.lock:
+            return iter(list(self._tasks.values()))
+
+    def __len__(self) -> int:
+        return len(self._tasks)

@@ -1,0 +1,241 @@
+"""Validation of a V1 create body against the model catalog, as the real API words it.
+
+Every refusal is `ApiError(2013, ...)` whose message names the field and the rule broken;
+the shapes follow what the live API was seen to say ("model X does not support
+Text-to-Video mode", "invalid params, binding: expr_path=prompt, cause=missing required
+parameter").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .catalog import MAX_PROMPT_CHARS, MODELS, Mode, Model, output_size
+from .codes import ApiError
+from .images import ImageInfo, ImageRejected, inspect_image
+from .settings import Settings
+
+__all__ = ["VideoRequest", "validate_create"]
+
+_IMAGE_FIELDS = ("first_frame_image", "last_frame_image")
+_BOOL_FIELDS = ("prompt_optimizer", "fast_pretreatment", "aigc_watermark")
+_STR_FIELDS = ("prompt", "resolution", "callback_url", *_IMAGE_FIELDS)
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    """A create request after defaults are filled in: what the task is made from."""
+
+    mode: Mode
+    model: str
+    prompt: str | None
+    duration: int
+    resolution: str
+    width: int
+    height: int
+    prompt_optimizer: bool = True
+    fast_pretreatment: bool = False
+    aigc_watermark: bool = False
+    first_frame_image: str | None = None
+    last_frame_image: str | None = None
+    subject_reference: tuple[tuple[str, str], ...] = ()
+    callback_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["mode"] = self.mode.value
+        data["subject_reference"] = [
+            {"type": kind, "image": [image]} for kind, image in self.subject_reference
+        ]
+        return {k: v for k, v in data.items() if v is not None and v != []}
+
+
+def _invalid(field: str, rule: str) -> ApiError:
+    return ApiError(2013, f"invalid params, {field}: {rule}", field=field)
+
+
+def _missing(field: str) -> ApiError:
+    return ApiError(
+        2013,
+        f"invalid params, binding: expr_path={field}, cause=missing required parameter",
+        field=field,
+    )
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _check_types(body: dict[str, Any]) -> None:
+    for name in _STR_FIELDS:
+        if name in body and not isinstance(body[name], str):
+            raise _invalid(name, f"must be a string, got {_type_name(body[name])}")
+    for name in _BOOL_FIELDS:
+        if name in body and not isinstance(body[name], bool):
+            raise _invalid(name, f"must be a boolean, got {_type_name(body[name])}")
+    if "duration" in body:
+        d = body["duration"]
+        if isinstance(d, bool) or not isinstance(d, int):
+            raise _invalid("duration", f"must be an integer number of seconds, got {_type_name(d)}")
+
+
+def _image(field: str, value: str) -> ImageInfo:
+    try:
+        return inspect_image(value)
+    except ImageRejected as exc:
+        raise _invalid(field, str(exc)) from None
+
+
+def _mode(body: dict[str, Any], model: Model) -> Mode:
+    if model.name == "S2V-01" or "subject_reference" in body:
+        mode = Mode.S2V
+    elif "last_frame_image" in body:
+        mode = Mode.FL2V
+    elif "first_frame_image" in body:
+        mode = Mode.I2V
+    else:
+        mode = Mode.T2V
+    if mode not in model.modes:
+        raise ApiError(
+            2013, f"model {model.name} does not support {mode.label} mode", field="model"
+        )
+    return mode
+
+
+def _subject_reference(value: Any) -> tuple[tuple[str, str], ImageInfo]:
+    name = "subject_reference"
+    if not isinstance(value, list):
+        raise _invalid(name, f"must be an array of objects, got {_type_name(value)}")
+    if len(value) != 1:
+        raise _invalid(name, f"must hold exactly one subject, got {len(value)}")
+    item = value[0]
+    if not isinstance(item, dict):
+        raise _invalid(f"{name}[0]", f"must be an object, got {_type_name(item)}")
+    if "type" not in item:
+        raise _missing(f"{name}[0].type")
+    if item["type"] != "character":
+        raise _invalid(f"{name}[0].type", f"must be 'character', got {item['type']!r}")
+    if "image" not in item:
+        raise _missing(f"{name}[0].image")
+    images = item["image"]
+    if not isinstance(images, list):
+        raise _invalid(
+            f"{name}[0].image", f"must be an array of one image, got {_type_name(images)}"
+        )
+    if len(images) != 1:
+        raise _invalid(f"{name}[0].image", f"only one image is supported, got {len(images)}")
+    if not isinstance(images[0], str):
+        raise _invalid(f"{name}[0].image[0]", f"must be a string, got {_type_name(images[0])}")
+    info = _image(f"{name}[0].image[0]", images[0])
+    return ("character", images[0]), info
+
+
+def _resolution_and_duration(
+    body: dict[str, Any], model: Model, mode: Mode, settings: Settings
+) -> tuple[str, int]:
+    if model.series_01 and settings.legacy_01_params == "reject":
+        for name in ("duration", "resolution"):
+            if name in body:
+                raise _invalid(name, f"model {model.name} does not take {name}")
+    allowed = model.resolutions(mode)
+    default = settings.s2v_resolution if mode is Mode.S2V else model.default_resolution
+    resolution = body.get("resolution", default)
+    if "resolution" in body and resolution not in allowed:
+        raise _invalid(
+            "resolution",
+            f"model {model.name} supports {', '.join(allowed)} for {mode.label}, "
+            f"not {resolution!r}",
+        )
+    duration = body.get("duration", 6)
+    if "duration" not in body:
+        return resolution, duration
+    durations = model.durations(mode, resolution) or model.durations(mode, allowed[0])
+    if duration not in durations:
+        others = [r for r in allowed if duration in model.durations(mode, r)]
+        listed = " or ".join(f"{d}s" for d in durations)
+        rule = f"model {model.name} allows {listed} at {resolution} for {mode.label}"
+        if others:
+            rule += f"; {duration}s needs {' or '.join(others)}"
+        else:
+            rule += f"; {duration}s is not offered"
+        raise _invalid("duration", rule)
+    return resolution, duration
+
+
+def validate_create(body: Any, settings: Settings) -> VideoRequest:
+    """Check a create body as the real service does and fill in its defaults."""
+    if not isinstance(body, dict):
+        raise ApiError(
+            2013, f"invalid params, request body must be a JSON object, got {_type_name(body)}"
+        )
+    if "model" not in body:
+        raise _missing("model")
+    model_name = body["model"]
+    if not isinstance(model_name, str):
+        raise _invalid("model", f"must be a string, got {_type_name(model_name)}")
+    model = MODELS.get(model_name)
+    if model is None:
+        raise ApiError(2013, f"invalid params, unsupported model: {model_name}", field="model")
+    _check_types(body)
+    mode = _mode(body, model)
+
+    prompt = body.get("prompt")
+    if mode is Mode.T2V and (prompt is None or not prompt.strip()):
+        if prompt is None:
+            raise _missing("prompt")
+        raise _invalid("prompt", "must not be empty for Text-to-Video")
+    if prompt is not None and len(prompt) > MAX_PROMPT_CHARS:
+        raise _invalid(
+            "prompt", f"{len(prompt)} characters; the limit is {MAX_PROMPT_CHARS} characters"
+        )
+    resolution, duration = _resolution_and_duration(body, model, mode, settings)
+
+    infos: dict[str, ImageInfo] = {}
+    for name in _IMAGE_FIELDS:
+        if name in body:
+            if mode is Mode.S2V:
+                raise _invalid(name, f"model {model.name} takes its image from subject_reference")
+            infos[name] = _image(name, body[name])
+    subject: tuple[tuple[str, str], ...] = ()
+    if mode is Mode.S2V:
+        if "subject_reference" not in body:
+            raise _missing("subject_reference")
+        ref, infos["subject_reference"] = _subject_reference(body["subject_reference"])
+        subject = (ref,)
+
+    callback = body.get("callback_url")
+    if callback is not None and not callback.startswith(("http://", "https://")):
+        raise _invalid("callback_url", "must be an http(s) URL")
+
+    frame = infos.get("first_frame_image") or infos.get("last_frame_image")
+    size = None
+    if frame is not None and frame.width and frame.height and mode is not Mode.S2V:
+        size = (frame.width, frame.height)
+    width, height = output_size(resolution, size)
+    return VideoRequest(
+        mode=mode,
+        model=model.name,
+        prompt=prompt,
+        duration=duration,
+        resolution=resolution,
+        width=width,
+        height=height,
+        prompt_optimizer=body.get("prompt_optimizer", True),
+        fast_pretreatment=body.get("fast_pretreatment", False),
+        aigc_watermark=body.get("aigc_watermark", False),
+        first_frame_image=body.get("first_frame_image"),
+        last_frame_image=body.get("last_frame_image"),
+        subject_reference=subject,
+        callback_url=callback,
+    )

@@ -1,0 +1,124 @@
+"""The control API under `/_mock/`: what a CI job uses to script the mock over HTTP."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from starlette.responses import Response
+
+from .._version import __version__
+from ..core.clock import VirtualClock
+from ..core.tasks import Status, Task
+from .exchange import Exchange
+from .surfaces import ControlError
+
+__all__ = ["advance", "clock", "force_task", "health", "journal", "reset", "task", "tasks"]
+
+
+async def _body(ex: Exchange) -> dict[str, Any]:
+    if not await ex.body():
+        return {}
+    return await ex.json_object(require_content_type=False)
+
+
+def _task(ex: Exchange) -> Task:
+    ref = ex.request.path_params["task_id"]
+    found = ex.mock.find_task(ref)
+    if found is None:
+        raise ControlError(404, f"no task {ref!r} (give a task_id, platform_id or ULID)", "task_id")
+    return found
+
+
+async def health(ex: Exchange) -> Response:
+    mock = ex.mock
+    return ex.json(
+        {
+            "status": "ok",
+            "version": __version__,
+            "seed": mock.ids.seed,
+            "clock": mock.settings.clock,
+            "now": mock.now(),
+            "timing": mock.timing.name,
+            "tasks": len(mock.store),
+            "journal": len(mock.journal),
+        }
+    )
+
+
+async def reset(ex: Exchange) -> Response:
+    ex.mock.reset()
+    return ex.json({"status": "reset"})
+
+
+async def journal(ex: Exchange) -> Response:
+    entries = [e.to_json() for e in ex.mock.journal]
+    for name in ("surface", "route", "method"):
+        wanted = ex.param(name)
+        if wanted:
+            entries = [e for e in entries if e[name] == wanted]
+    limit = ex.param("limit")
+    if limit is not None:
+        if not limit.isdigit():
+            raise ControlError(400, "limit must be a whole number", "limit")
+        entries = entries[-int(limit) :] if int(limit) else []
+    j = ex.mock.journal
+    return ex.json({"entries": entries, "limit": j.limit, "dropped": j.dropped})
+
+
+async def clear_journal(ex: Exchange) -> Response:
+    ex.mock.journal.clear()
+    return ex.json({"status": "cleared"})
+
+
+async def tasks(ex: Exchange) -> Response:
+    return ex.json({"tasks": [ex.mock.task_json(t) for t in ex.mock.store]})
+
+
+async def task(ex: Exchange) -> Response:
+    return ex.json(ex.mock.task_json(_task(ex)))
+
+
+async def force_task(ex: Exchange) -> Response:
+    found = _task(ex)
+    body = await _body(ex)
+    if "status" not in body:
+        raise ControlError(
+            400,
+            "status is required: one of Preparing, Queueing, Processing, "
+            "Success, Fail, or null to let the clock drive the task again",
+            "status",
+        )
+    status = None
+    if body["status"] is not None:
+        if not isinstance(body["status"], str):
+            raise ControlError(400, "status must be a string or null", "status")
+        try:
+            status = Status.parse(body["status"])
+        except ValueError as exc:
+            raise ControlError(400, str(exc), "status") from None
+    code = body.get("code")
+    if code is not None and (isinstance(code, bool) or not isinstance(code, int) or code <= 0):
+        raise ControlError(400, "code must be a positive integer such as 1026 or 1027", "code")
+    if code is not None and status is not Status.FAIL:
+        raise ControlError(400, "code goes with status Fail", "code")
+    ex.mock.force(found, status, code)
+    return ex.json(ex.mock.task_json(found))
+
+
+async def clock(ex: Exchange) -> Response:
+    return ex.json({"mode": ex.mock.settings.clock, "now": ex.mock.now()})
+
+
+async def advance(ex: Exchange) -> Response:
+    body = await _body(ex)
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ControlError(400, "seconds is required and must be a number", "seconds")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ControlError(400, "seconds must be a finite number >= 0", "seconds")
+    if not isinstance(ex.mock.clock, VirtualClock):
+        raise ControlError(
+            409, "the clock is real; start with --clock virtual (or polls) to move it", "seconds"
+        )
+    return ex.json({"mode": ex.mock.settings.clock, "now": ex.mock.advance(seconds)})

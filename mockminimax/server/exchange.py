@@ -1,0 +1,198 @@
+"""One request/response exchange: reading the body within its limit, parsing JSON,
+journaling, and the catch-all that keeps every error in its surface's own shape.
+
+Endpoints are plain `async def handler(ex) -> Response` functions; `endpoint()` wraps
+them. This is deliberately not a BaseHTTPMiddleware: that costs a task and a stream
+copy on every request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from ..core.journal import JournalEntry
+from ..core.mock import MiniMaxMock
+
+if TYPE_CHECKING:
+    from .surfaces import Surface
+
+__all__ = ["ASGIApp", "Exchange", "Handler", "Problem", "dump_json", "endpoint"]
+
+log = logging.getLogger("mockminimax")
+
+_JOURNAL_TEXT_LIMIT = 512
+
+
+class Problem(Exception):
+    """A request the HTTP layer refuses before MiniMax logic sees it.
+
+    `kind` is one of: route, method, json, content_type, too_large, invalid, internal.
+    Each surface words and shapes it its own way.
+    """
+
+    def __init__(
+        self, kind: str, message: str, *, field: str | None = None, allow: str = ""
+    ) -> None:
+        self.kind = kind
+        self.message = message
+        self.field = field
+        self.allow = allow
+        super().__init__(message)
+
+
+def dump_json(body: Any, newline: bool = False) -> bytes:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode() if newline else text.encode()
+
+
+def _abbrev(value: Any) -> Any:
+    """Keep the journal small: multi-megabyte data URLs become a short description."""
+    if isinstance(value, str) and len(value) > _JOURNAL_TEXT_LIMIT:
+        return f"{value[:64]}... ({len(value)} chars)"
+    if isinstance(value, list):
+        return [_abbrev(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _abbrev(v) for k, v in value.items()}
+    return value
+
+
+def _mask(value: str) -> str:
+    if len(value) <= 12:
+        return value[:7] + "***"
+    return f"{value[:10]}***{value[-4:]}"
+
+
+class Exchange:
+    """The request being answered, with what the journal will say about it."""
+
+    __slots__ = ("_body", "_json", "entry", "mock", "request", "route", "surface", "tags")
+
+    def __init__(self, request: Request, mock: MiniMaxMock, surface: Surface, route: str) -> None:
+        self.request = request
+        self.mock = mock
+        self.surface = surface
+        self.route = route
+        self._body: bytes | None = None
+        self._json: Any = None
+        self.tags: dict[str, Any] = {}
+        headers = {k: (_mask(v) if k == "authorization" else v) for k, v in request.headers.items()}
+        self.entry = JournalEntry(
+            seq=0,
+            time=mock.now(),
+            method=request.method,
+            path=request.url.path,
+            query=dict(request.query_params),
+            surface=surface.name,
+            route=route,
+            headers=headers,
+            request_body=None,
+        )
+
+    @property
+    def settings(self) -> Any:
+        return self.mock.settings
+
+    def param(self, name: str) -> str | None:
+        return self.request.query_params.get(name)
+
+    async def body(self) -> bytes:
+        if self._body is None:
+            limit = self.mock.settings.max_body_bytes
+            declared = self.request.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise Problem(
+                    "too_large", f"request body is {declared} bytes; the limit is {limit}"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in self.request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Problem("too_large", f"request body exceeds the limit of {limit} bytes")
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json_object(self, *, require_content_type: bool) -> dict[str, Any]:
+        raw = await self.body()
+        if require_content_type:
+            ctype = self.request.headers.get("content-type", "")
+            if ctype.split(";")[0].strip().lower() != "application/json":
+                self.entry.request_body = _abbrev(
+                    raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
+                )
+                raise Problem(
+                    "content_type",
+                    f"Content-Type must be application/json, got {ctype or 'none'!r}",
+                    field="Content-Type",
+                )
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.entry.request_body = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
+            raise Problem("json", f"request body is not valid JSON: {exc}") from None
+        self.entry.request_body = _abbrev(data)
+        if not isinstance(data, dict):
+            kind = "an array" if isinstance(data, list) else type(data).__name__
+            raise Problem("json", f"request body must be a JSON object, got {kind}")
+        self._json = data
+        return data
+
+    def json(
+        self,
+        body: Any,
+        status: int = 200,
+        *,
+        newline: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        self.entry.response_body = body
+        return Response(
+            dump_json(body, newline),
+            status,
+            headers=headers,
+            media_type="application/json; charset=utf-8",
+        )
+
+    def reject(self, reason: str) -> None:
+        if self.entry.rejected is None:
+            self.entry.rejected = reason
+
+    def finish(self, response: Response) -> None:
+        entry = self.entry
+        entry.status = response.status_code
+        if entry.response_body is None and response.status_code >= 400:
+            entry.response_body = bytes(response.body).decode("utf-8", "replace")
+        self.mock.journal.append(entry)
+
+
+Handler = Callable[[Exchange], Awaitable[Response]]
+
+
+def endpoint(
+    surface: Surface, route: str, handler: Handler
+) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint around `handler` that never lets an error out unshaped."""
+
+    async def run(request: Request) -> Response:
+        ex = Exchange(request, request.app.state.mock, surface, route)
+        try:
+            response = await handler(ex)
+        except Exception as exc:  # every failure still answers in the surface's shape
+            if not isinstance(exc, Problem) and not surface.expected(exc):
+                log.exception("internal error answering %s %s", request.method, request.url.path)
+                exc = Problem("internal", f"{type(exc).__name__}: {exc}")
+            response = surface.error(exc, ex)
+        surface.finish(response, ex)
+        ex.finish(response)
+        return response
+
+    run.__name__ = f"{surface.name}_{route}"
+    return run

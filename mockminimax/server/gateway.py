@@ -1,0 +1,84 @@
+"""The One-Hub gateway surface, `/minimaxi/v1/...`: its own auth, validation and IDs
+in front of the same MiniMax core (onehub-proxy.md)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..core.onehub import GatewayRefusal, normalize, strip_key
+from ..core.tasks import Status, Task
+from .exchange import Exchange
+from .media import video_response
+from .official import OK, not_found
+from .surfaces import OneHubError
+
+__all__ = ["create", "query", "retrieve", "retrieve_content"]
+
+_LOWER = {
+    Status.PREPARING: "preparing",
+    Status.QUEUEING: "queueing",
+    Status.PROCESSING: "processing",
+    Status.SUCCESS: "success",
+    Status.FAIL: "failed",
+}
+_NOT_MINE = "该任务可能不是由本平台创建或不属于当前分组/账号"
+_NO_FILE = "未找到包含该文件的任务（可加 channel_id 或 task_id 重试）"
+
+
+def authenticate(ex: Exchange) -> str:
+    key = strip_key(ex.request.headers.get("authorization"))
+    allowed = ex.settings.api_keys
+    if not key or (allowed and key not in {strip_key(k) for k in allowed}):
+        raise OneHubError(401, "无效的令牌")
+    return key
+
+
+def _param(ex: Exchange, name: str) -> str:
+    value = (ex.param(name) or "").strip()
+    if not value:
+        raise GatewayRefusal(f"{name} is required")
+    return value
+
+
+async def create(ex: Exchange) -> Response:
+    key = authenticate(ex)
+    body = await ex.json_object(require_content_type=False)
+    request = ex.mock.validate(normalize(body))
+    task = ex.mock.create_task(request, key, "gateway")
+    ex.entry.task_id = task.task_id
+    return ex.json({"task_id": task.task_id, "platform_id": task.platform_id, "base_resp": OK})
+
+
+async def query(ex: Exchange) -> Response:
+    key = authenticate(ex)
+    ref = _param(ex, "task_id")
+    task = ex.mock.find_task(ref, key)
+    if task is None:
+        if ref.isdigit():  # an upstream ID is forwarded; MiniMax's answer passes through
+            raise not_found("task_id")
+        raise GatewayRefusal(_NOT_MINE, code="upstream_not_found_or_no_permission", status=404)
+    ex.entry.task_id = task.task_id
+    body = ex.mock.query_body(task, ex.mock.poll(task))
+    if ex.settings.gateway_status_case == "lower":
+        body["status"] = _LOWER[Status(body["status"])]
+    return ex.json(body, newline=True)
+
+
+def _file_task(ex: Exchange, key: str) -> Task:
+    file_id = _param(ex, "file_id")
+    task = ex.mock.find_file(file_id, key) if file_id.isdigit() else None
+    if task is None:
+        raise GatewayRefusal(_NO_FILE, code="task_not_found", status=404)
+    ex.entry.task_id = task.task_id
+    return task
+
+
+async def retrieve(ex: Exchange) -> Response:
+    task = _file_task(ex, authenticate(ex))
+    file = ex.mock.file_object(task, str(ex.request.base_url))
+    return ex.json({"file": file.to_json(), "base_resp": OK})
+
+
+async def retrieve_content(ex: Exchange) -> Response:
+    task = _file_task(ex, authenticate(ex))
+    return await video_response(ex, task, attachment=True)

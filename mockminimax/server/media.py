@@ -1,0 +1,61 @@
+"""Serving an MP4: whole, as one byte range, or headers only, as object storage does."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+
+import anyio.to_thread
+from starlette.responses import Response
+
+from ..core.tasks import Task
+from ..core.videos import Video
+from .exchange import Exchange
+
+__all__ = ["video_response"]
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+async def _video(ex: Exchange, task: Task) -> Video:
+    lib, req = ex.mock.videos, task.request
+    cached = lib.peek(req.width, req.height, task.frames)
+    if cached is not None:
+        return cached
+    # A size not rendered yet: render off the event loop, once.
+    return await anyio.to_thread.run_sync(ex.mock.video, task)
+
+
+async def video_response(ex: Exchange, task: Task, *, attachment: bool = True) -> Response:
+    video = await _video(ex, task)
+    size = len(video.data)
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": video.etag,
+        "Last-Modified": email.utils.formatdate(task.finished_at or task.created_at, usegmt=True),
+    }
+    if attachment:
+        headers["Content-Disposition"] = 'attachment; filename="output.mp4"'
+    ex.entry.response_body = f"<video/mp4 {size} bytes, {video.width}x{video.height}>"
+    start, end, status = 0, size - 1, 200
+    spec = ex.request.headers.get("range")
+    if spec:
+        match = _RANGE.match(spec.strip())
+        if match and (match[1] or match[2]):
+            if match[1]:
+                start = int(match[1])
+                end = min(int(match[2]), size - 1) if match[2] else size - 1
+            else:
+                start = max(0, size - int(match[2]))
+            if start >= size or start > end:
+                headers["Content-Range"] = f"bytes */{size}"
+                ex.reject(f"range {spec!r} not satisfiable for {size} bytes")
+                return Response(b"", 416, headers=headers, media_type="video/mp4")
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+            status = 206
+        # A multi-range or malformed header is ignored and the whole file sent (RFC 9110).
+    if ex.request.method == "HEAD":
+        headers["Content-Length"] = str(end - start + 1)
+        return Response(None, status, headers=headers, media_type="video/mp4")
+    body = video.data if status == 200 else video.data[start : end + 1]
+    return Response(body, status, headers=headers, media_type="video/mp4")

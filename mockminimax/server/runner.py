@@ -1,0 +1,102 @@
+"""Running the app under uvicorn: in the foreground for `serve`, or in a background thread
+for the pytest fixture, always on a socket bound before uvicorn starts so port 0 works and
+the real port is known at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from ..core.mock import MiniMaxMock
+from .app import create_app
+
+__all__ = ["ServerThread", "bind", "uvicorn_config"]
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def uvicorn_config(mock: MiniMaxMock, **extra: Any) -> uvicorn.Config:
+    """uvicorn with its fast loop and parser where installed; lifespan off, nothing to start."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    options: dict[str, Any] = {
+        "loop": loop,
+        "http": http,
+        "lifespan": "off",
+        "log_level": mock.settings.log_level,
+        "timeout_graceful_shutdown": 2,
+        "server_header": False,
+    }
+    options.update(extra)
+    return uvicorn.Config(create_app(mock), **options)
+
+
+class ServerThread:
+    """A live server in a daemon thread: bounded start, bounded stop, never a hung test run."""
+
+    def __init__(self, mock: MiniMaxMock, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.mock = mock
+        self.host = host
+        self._sock = bind(host, port)
+        self.port: int = self._sock.getsockname()[1]
+        self._server = uvicorn.Server(uvicorn_config(mock, access_log=False, log_level="warning"))
+        self._thread = threading.Thread(target=self._run, name="mockminimax-server", daemon=True)
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._server.serve(sockets=[self._sock]))
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if self._error is not None or not self._thread.is_alive():
+                raise RuntimeError(f"mockminimax server failed to start: {self._error!r}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"mockminimax server did not start within {timeout} s")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(timeout)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

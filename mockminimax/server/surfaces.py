@@ -1,0 +1,247 @@
+"""How each surface words its errors and which headers it adds.
+
+The same failure (a bad body, an unknown route, a crash) looks different on each surface,
+exactly as it does on the services they copy: MiniMax answers HTTP 200 with `base_resp`,
+One-Hub its own JSON shapes, the storage CDN Aliyun OSS's XML, the control API plain JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape
+
+from starlette.responses import Response
+
+from ..core.codes import ApiError, message_for
+from ..core.mock import DownloadRefused
+from ..core.onehub import GatewayRefusal
+from .exchange import Exchange, Problem
+
+__all__ = [
+    "CDN",
+    "CONTROL",
+    "GATEWAY",
+    "OFFICIAL",
+    "ControlError",
+    "OneHubError",
+    "Surface",
+    "surface_for_path",
+]
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        self.status = status
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+class OneHubError(Exception):
+    """One-Hub's middleware shape: `{"error": {"message", "type": "one_hub_error"}}`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message)
+
+
+def _allow(exc: Problem) -> dict[str, str] | None:
+    return {"Allow": exc.allow} if exc.allow else None
+
+
+class Surface:
+    name = "surface"
+
+    def expected(self, exc: Exception) -> bool:
+        return isinstance(exc, ApiError)
+
+    def error(self, exc: Exception, ex: Exchange) -> Response:
+        raise NotImplementedError
+
+    def finish(self, response: Response, ex: Exchange) -> None:
+        """Headers every answer of this surface carries."""
+
+
+class OfficialSurface(Surface):
+    """MiniMax V1: HTTP 200 with a non-zero `base_resp.status_code`; create adds `task_id: ""`."""
+
+    name = "official"
+
+    def base_resp(
+        self, ex: Exchange, code: int, message: str, status: int = 200, **extra: Any
+    ) -> Response:
+        ex.reject(f"{code}: {message}")
+        body: dict[str, Any] = {"task_id": ""} if ex.route == "create" else {}
+        body.update(extra)
+        body["base_resp"] = {"status_code": code, "status_msg": message}
+        return ex.json(body, status)
+
+    def error(self, exc: Exception, ex: Exchange) -> Response:
+        if isinstance(exc, ApiError):
+            return self.base_resp(ex, exc.code, exc.message)
+        assert isinstance(exc, Problem)
+        method, path = ex.request.method, ex.request.url.path
+        if exc.kind == "route":
+            return self.base_resp(ex, 2013, f"invalid params, unknown route: {method} {path}", 404)
+        if exc.kind == "method":
+            response = self.base_resp(
+                ex, 2013, f"invalid params, method {method} is not allowed on {path}", 405
+            )
+            response.headers.update(_allow(exc) or {})
+            return response
+        if exc.kind == "internal":
+            _note(ex, exc)
+            return self.base_resp(ex, 1000, message_for(1000), 500)
+        return self.base_resp(ex, 2013, f"invalid params, {exc.message}")
+
+    def finish(self, response: Response, ex: Exchange) -> None:
+        response.headers["Trace-Id"] = ex.mock.ids.hex(16)
+
+
+def _note(ex: Exchange, exc: Problem) -> None:
+    ex.entry.notes.append(f"internal error: {exc.message}")
+
+
+class GatewaySurface(Surface):
+    """One-Hub's `/minimaxi/v1`: its own refusals in its own shapes, MiniMax's passed through."""
+
+    name = "gateway"
+
+    def expected(self, exc: Exception) -> bool:
+        return isinstance(exc, (ApiError, GatewayRefusal, OneHubError))
+
+    def request_id(self, ex: Exchange) -> str:
+        rid = ex.tags.get("rid")
+        if rid is None:
+            rid = ex.tags["rid"] = ex.mock.ids.gateway_request_id(ex.mock.now())
+        return str(rid)
+
+    def one_hub(
+        self, ex: Exchange, status: int, message: str, kind: str = "one_hub_error"
+    ) -> Response:
+        ex.reject(message)
+        body = {
+            "error": {"message": f"{message} (request id: {self.request_id(ex)})", "type": kind}
+        }
+        return ex.json(body, status)
+
+    def task_error(self, ex: Exchange, status: int, code: str, message: str) -> Response:
+        ex.reject(f"{code}: {message}")
+        return ex.json({"code": code, "message": message}, status)
+
+    def error(self, exc: Exception, ex: Exchange) -> Response:
+        if isinstance(exc, ApiError):
+            return OFFICIAL.base_resp(ex, exc.code, exc.message)
+        if isinstance(exc, GatewayRefusal):
+            return self.task_error(ex, exc.status, exc.code, exc.message)
+        if isinstance(exc, OneHubError):
+            return self.one_hub(ex, exc.status, exc.message)
+        assert isinstance(exc, Problem)
+        method, path = ex.request.method, ex.request.url.path
+        if exc.kind in ("route", "method"):
+            # gin answers a wrong method like an unknown route: HandleMethodNotAllowed is off.
+            return self.one_hub(ex, 404, f"Invalid URL ({method} {path})")
+        if exc.kind == "internal":
+            _note(ex, exc)
+            return self.one_hub(ex, 500, f"Panic detected, error: {exc.message}", "one_hub_panic")
+        if exc.kind == "too_large":
+            return self.task_error(ex, 413, "invalid_request", exc.message)
+        return self.task_error(ex, 400, "invalid_request", exc.message)
+
+    def finish(self, response: Response, ex: Exchange) -> None:
+        response.headers["X-Oneapi-Request-Id"] = self.request_id(ex)
+
+
+class CdnSurface(Surface):
+    """The download host: Aliyun OSS's XML errors, as the real CDN answers."""
+
+    name = "cdn"
+
+    def expected(self, exc: Exception) -> bool:
+        return isinstance(exc, DownloadRefused)
+
+    def xml(self, ex: Exchange, status: int, code: str, message: str) -> Response:
+        ex.reject(f"{code}: {message}")
+        rid = ex.tags.setdefault("rid", ex.mock.ids.hex(12).upper())
+        host = escape(ex.request.headers.get("host", "video-product.cdn.minimax.io"))
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
+            f"  <Code>{code}</Code>\n  <Message>{escape(message)}</Message>\n"
+            f"  <RequestId>{rid}</RequestId>\n  <HostId>{host}</HostId>\n</Error>\n"
+        )
+        ex.entry.response_body = {"Code": code, "Message": message}
+        return Response(body, status, media_type="application/xml")
+
+    def error(self, exc: Exception, ex: Exchange) -> Response:
+        if isinstance(exc, DownloadRefused):
+            return self.xml(ex, exc.status, exc.code, exc.message)
+        assert isinstance(exc, Problem)
+        if exc.kind == "route":
+            return self.xml(ex, 404, "NoSuchKey", "The specified key does not exist.")
+        if exc.kind == "method":
+            response = self.xml(
+                ex,
+                405,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+            )
+            response.headers.update(_allow(exc) or {})
+            return response
+        _note(ex, exc)
+        return self.xml(
+            ex, 500, "InternalError", "We encountered an internal error. Please try again."
+        )
+
+    def finish(self, response: Response, ex: Exchange) -> None:
+        response.headers["x-oss-request-id"] = ex.tags.setdefault(
+            "rid", ex.mock.ids.hex(12).upper()
+        )
+        response.headers["Server"] = "AliyunOSS"
+
+
+class ControlSurface(Surface):
+    """The mock's own API: plain JSON errors with real HTTP codes and the field at fault."""
+
+    name = "control"
+
+    def expected(self, exc: Exception) -> bool:
+        return isinstance(exc, ControlError)
+
+    def error(self, exc: Exception, ex: Exchange) -> Response:
+        if isinstance(exc, ControlError):
+            status, message, field = exc.status, exc.message, exc.field
+        else:
+            assert isinstance(exc, Problem)
+            status = {"route": 404, "method": 405, "too_large": 413, "internal": 500}.get(
+                exc.kind, 400
+            )
+            message, field = exc.message, exc.field
+            if exc.kind == "route":
+                message = f"no control route {ex.request.method} {ex.request.url.path}"
+            elif exc.kind == "method":
+                message = f"method {ex.request.method} is not allowed (allowed: {exc.allow})"
+            elif exc.kind == "internal":
+                _note(ex, exc)
+        ex.reject(message)
+        response = ex.json({"error": {"message": message, "field": field}}, status)
+        if isinstance(exc, Problem):
+            response.headers.update(_allow(exc) or {})
+        return response
+
+
+OFFICIAL = OfficialSurface()
+GATEWAY = GatewaySurface()
+CDN = CdnSurface()
+CONTROL = ControlSurface()
+
+
+def surface_for_path(path: str) -> Surface:
+    """The surface an unrouted path belongs to, so even a 404 answers in the right shape."""
+    if path.startswith("/minimaxi/"):
+        return GATEWAY
+    if path.startswith("/_mock"):
+        return CONTROL
+    if path.startswith("/inference_output/"):
+        return CDN
+    return OFFICIAL
