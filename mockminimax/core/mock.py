@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from .clock import Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
@@ -57,22 +58,28 @@ class MiniMaxMock:
 
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
         base = settings or Settings()
-        self.settings = base.merged(overrides) if overrides else base
-        self.ids = IdSource(self.settings.seed)
-        self.clock: Clock = self._make_clock()
-        self.store = TaskStore(self.settings.max_tasks)
-        self.journal = Journal(self.settings.journal_size)
-        self.videos = VideoLibrary()
-        self.timing = self.settings.timing_profile
-        self.polls_mode = self.settings.clock == "polls"
-        self._secret = hashlib.sha256(f"mockminimax:{self.ids.seed}".encode()).digest()
-        self.access_key_id = "LTAI5t" + hashlib.sha256(self._secret).hexdigest()[:18]
         self._lock = threading.RLock()
+        self.videos = VideoLibrary()
+        self.configure(base.merged(overrides) if overrides else base)
 
-    def _make_clock(self) -> Clock:
-        if self.settings.clock == "real":
-            return RealClock()
-        return VirtualClock(self.settings.start_time)
+    def configure(self, settings: Settings) -> None:
+        """Apply new settings and start afresh: no tasks, empty journal, clock rewound.
+
+        The pytest fixtures use this to give each test its marker's settings on a server
+        that lives for the whole session.
+        """
+        with self._lock:
+            self.settings = settings
+            self.ids = IdSource(settings.seed)
+            self.clock: Clock = (
+                RealClock() if settings.clock == "real" else VirtualClock(settings.start_time)
+            )
+            self.store = TaskStore(settings.max_tasks)
+            self.journal = Journal(settings.journal_size)
+            self.timing = settings.timing_profile
+            self.polls_mode = settings.clock == "polls"
+            self._secret = hashlib.sha256(f"mockminimax:{self.ids.seed}".encode()).digest()
+            self.access_key_id = "LTAI5t" + hashlib.sha256(self._secret).hexdigest()[:18]
 
     # -- time -------------------------------------------------------------------------
 
@@ -188,7 +195,7 @@ class MiniMaxMock:
         root = (self.settings.public_url or base_url).rstrip("/")
         url = (
             f"{root}{task.cdn_path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
-            f"&Signature={_quote(self._sign(task.cdn_path, expires))}"
+            f"&Signature={quote(self._sign(task.cdn_path, expires), safe='')}"
         )
         return FileObject(task, url)
 
@@ -251,9 +258,3 @@ class MiniMaxMock:
             "polls": task.polls,
             "request": task.request.to_json(),
         }
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
