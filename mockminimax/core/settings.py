@@ -131,8 +131,7 @@ class Settings:
     )
     fail_base_resp: str = _opt(
         "code",
-        "A failed task's query: base_resp carries the failure code (code) or 0 with the code "
-        "only in error_code (zero).",
+        "A failed task's query: base_resp carries the failure code (code) or 0 (zero).",
         choices=("code", "zero"),
         conflict="the failed-task body is undocumented",
     )

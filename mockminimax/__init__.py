@@ -1,0 +1,25 @@
+"""A local, faithful twin of the MiniMax video generation API and its One-Hub gateways."""
+
+from __future__ import annotations
+
+from ._version import __version__
+from .core.codes import ApiError
+from .core.mock import MiniMaxMock
+from .core.settings import Settings, SettingsError
+from .core.tasks import Status, Task
+from .core.validation import VideoRequest
+from .server.app import create_app
+from .server.runner import ServerThread
+
+__all__ = [
+    "ApiError",
+    "MiniMaxMock",
+    "ServerThread",
+    "Settings",
+    "SettingsError",
+    "Status",
+    "Task",
+    "VideoRequest",
+    "__version__",
+    "create_app",
+]
