@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._version import __version__
 from .core.codes import ApiError
+from .core.faults import ConnectionFault, FaultRule, FaultRuleError, FaultRules, to_httpx_error
 from .core.mock import MiniMaxMock
 from .core.settings import Settings, SettingsError
 from .core.tasks import Status, Task
@@ -13,6 +14,10 @@ from .server.runner import ServerThread
 
 __all__ = [
     "ApiError",
+    "ConnectionFault",
+    "FaultRule",
+    "FaultRuleError",
+    "FaultRules",
     "MiniMaxMock",
     "ServerThread",
     "Settings",
@@ -22,4 +27,5 @@ __all__ = [
     "VideoRequest",
     "__version__",
     "create_app",
+    "to_httpx_error",
 ]

@@ -1,5 +1,6 @@
 """`mockminimax serve | validate`, and `--version`. Every serve flag also reads a
-`MOCKMINIMAX_<NAME>` environment variable; flags win over the environment."""
+`MOCKMINIMAX_<NAME>` environment variable and a `--config` file key; the weakest first:
+defaults < config file < environment < flags."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 
 from ._version import __version__
 from .core.codes import ApiError
+from .core.faults import FaultRule, FaultRuleError, FaultRules, parse_rule
 from .core.onehub import GatewayRefusal, normalize
-from .core.settings import SETTING_NAMES, Settings, SettingsError
+from .core.settings import SETTING_NAMES, Settings, SettingsError, read_config
 
 __all__ = ["main"]
 
@@ -26,6 +28,11 @@ _FLAGS: dict[str, dict[str, Any]] = {
     "clock": {"choices": ("real", "virtual", "polls"), "help": "real (default) | virtual | polls"},
     "public_url": {"help": "base URL for download_url (default: the request's own host)"},
     "log_level": {"choices": ("critical", "error", "warning", "info", "debug")},
+    "rpm": {
+        "metavar": "N",
+        "help": "creates per minute per key, past which create answers 1002; a number or a "
+        "preset: free 5, paid 20, standard 20, pro 30, scale 40, business 50, h3 300",
+    },
 }
 
 
@@ -41,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--api-key", dest="api_keys", action="append", default=None, metavar="KEY",
         help="accept only this key (repeatable; default: any non-empty key)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--fault", dest="faults", action="append", default=None, metavar="RULE",
+        help="a fault rule, e.g. 'route=create,minimax_error=1002,times=2' (repeatable; "
+        "replaces the config file's and MOCKMINIMAX_FAULTS' rules)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--config", metavar="FILE",
+        help="a JSON (or, on Python 3.11+, TOML) file of settings, faults a list of rules",
     )  # fmt: skip
     serve.add_argument(
         "--set", dest="options", action="append", default=[], metavar="NAME=VALUE",
@@ -65,7 +81,17 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
         given = getattr(args, name)
         if given is not None:
             values[name] = tuple(given) if name == "api_keys" else given
-    return Settings.from_env(environ).merged(values)
+    if args.faults is not None:
+        values["faults"] = tuple(_fault(text) for text in args.faults)
+    base = Settings().merged(read_config(args.config)) if args.config else Settings()
+    return Settings.from_env(environ, base=base).merged(values)
+
+
+def _fault(text: str) -> FaultRule:
+    try:
+        return parse_rule(text)
+    except FaultRuleError as exc:
+        raise SettingsError(f"--fault {text!r}", str(exc)) from None
 
 
 def _banner(settings: Settings, url: str, seed: int) -> str:
@@ -75,6 +101,7 @@ def _banner(settings: Settings, url: str, seed: int) -> str:
             f"mockminimax {__version__} listening on {url}",
             f"  seed {seed}, clock {settings.clock}, timing {settings.timing}, "
             f"keys {'any non-empty' if not settings.api_keys else len(settings.api_keys)}",
+            *_fault_lines(settings),
             f"  MiniMax V1     {url}/v1",
             f"  Gateway        {url}/minimaxi/v1",
             f"  Downloads      {url}/inference_output/...",
@@ -85,6 +112,12 @@ def _banner(settings: Settings, url: str, seed: int) -> str:
             "Ctrl-C stops it.",
         ]
     )
+
+
+def _fault_lines(settings: Settings) -> list[str]:
+    lines = [f"  rate limit {settings.rpm} creates a minute per key"] if settings.rpm else []
+    installed = FaultRules(lambda: 0.0, settings.faults).rules  # numbered as the mock will
+    return lines + [f"  fault {rule.id}: {rule.to_text(with_id=False)}" for rule in installed]
 
 
 def _serve(settings: Settings) -> int:
@@ -105,20 +138,21 @@ def _serve(settings: Settings) -> int:
         return 2
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    server = uvicorn.Server(uvicorn_config(mock))
+    # Installed before the banner, so Ctrl-C or SIGTERM at any moment after it (even before
+    # uvicorn installs its own handlers) stops the server, and uvicorn's re-raise of the signal
+    # it stopped on ends in a clean exit 0 instead of a traceback or a kill status.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
     print(_banner(settings, f"http://{host}:{port}", mock.ids.seed), flush=True)
     threading.Thread(target=mock.videos.warm, name="warm-videos", daemon=True).start()
-    server = uvicorn.Server(uvicorn_config(mock))
-    # uvicorn re-raises the signal it stopped on once it is done; these handlers swallow it so
-    # Ctrl-C and SIGTERM end in a clean exit 0 instead of a traceback or a kill status.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: None)
     server.run(sockets=[sock])
     print("mockminimax stopped", flush=True)
     return 0
 
 
 def _validate(path: str, gateway: bool, settings: Settings) -> int:
-    from .core.validation import validate_create
+    from .core.validation import _type_name, validate_create
 
     try:
         if path == "-":
@@ -137,7 +171,7 @@ def _validate(path: str, gateway: bool, settings: Settings) -> int:
     try:
         if gateway:
             if not isinstance(body, dict):
-                raise GatewayRefusal("request body must be a JSON object")
+                raise GatewayRefusal(f"request body must be a JSON object, got {_type_name(body)}")
             body = normalize(body)
         request = validate_create(body, settings)
     except GatewayRefusal as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .core.catalog import MODELS, RESOLUTIONS
 from .core.codes import CODES
+from .core.faults import directives_table, reference_table
 from .core.settings import Settings
 from .server.routes import ROUTES
 
@@ -33,7 +34,8 @@ def models_table() -> str:
                 f"{res} {'/'.join(map(str, model.durations(mode, res)))}"
                 for res in model.resolutions(mode)
             )
-            rows.append(f"| `{model.name}` | {mode.label} | {cells} | {model.default_resolution}, 6 s |")
+            default = f"{model.default_resolution}, 6 s"
+            rows.append(f"| `{model.name}` | {mode.label} | {cells} | {default} |")
     rows.append("")
     rows.append("| resolution | output (16:9) | source |")
     rows.append("|---|---|---|")
@@ -79,7 +81,13 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "codes": codes_table,
     "routes": routes_table,
     "settings": settings_table,
+    "fault_keys": reference_table,
+    "fault_directives": directives_table,
 }
+
+
+def _replacer(table: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m.group(1) + table + m.group(2)
 
 
 def render(text: str) -> str:
@@ -91,7 +99,7 @@ def render(text: str) -> str:
         if not pattern.search(text):
             raise ValueError(f"README has no generated:{name} section")
         table = make() + "\n"
-        text = pattern.sub(lambda m, t=table: m.group(1) + t + m.group(2), text)
+        text = pattern.sub(_replacer(table), text)
     return text
 
 

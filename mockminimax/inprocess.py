@@ -4,6 +4,9 @@
 answering one) needs the app run on an event loop of its own. `SyncASGITransport` keeps
 one such loop in a background thread (an anyio blocking portal) for its whole life, so
 a request costs a hop between threads, not a new loop.
+
+A connection fault (`reset`, `stall`, `truncate`) leaves the app as `ConnectionFault`;
+both transports here turn it into the httpx error a real socket would have given.
 """
 
 from __future__ import annotations
@@ -15,9 +18,20 @@ from typing import Any
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from .core.faults import ConnectionFault, to_httpx_error
 from .server.exchange import ASGIApp
 
-__all__ = ["SyncASGITransport"]
+__all__ = ["AsyncASGITransport", "SyncASGITransport"]
+
+
+class AsyncASGITransport(httpx.ASGITransport):
+    """`httpx.ASGITransport` whose connection faults reach the client as httpx errors."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except ConnectionFault as fault:
+            raise to_httpx_error(fault, request) from None
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -39,7 +53,10 @@ class SyncASGITransport(httpx.BaseTransport):
         forwarded = httpx.Request(
             request.method, request.url, headers=request.headers, content=body
         )
-        status, headers, content = self._get_portal().call(self._send, forwarded)
+        try:
+            status, headers, content = self._get_portal().call(self._send, forwarded)
+        except ConnectionFault as fault:
+            raise to_httpx_error(fault, request) from None
         return httpx.Response(status, headers=headers, content=content, request=request)
 
     async def _send(self, request: httpx.Request) -> tuple[int, Any, bytes]:

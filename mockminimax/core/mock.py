@@ -15,8 +15,10 @@ from urllib.parse import quote
 
 from .clock import Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
+from .faults import FaultRule, FaultRules
 from .ids import IdSource
 from .journal import Journal
+from .ratelimit import RateLimiter
 from .settings import Settings
 from .tasks import Status, Task, TaskStore
 from .validation import VideoRequest, validate_create
@@ -66,7 +68,7 @@ class MiniMaxMock:
         """Apply new settings and start afresh: no tasks, empty journal, clock rewound.
 
         The pytest fixtures use this to give each test its marker's settings on a server
-        that lives for the whole session.
+        that lives for the whole session. Fault rules become `settings.faults` alone.
         """
         with self._lock:
             self.settings = settings
@@ -78,6 +80,8 @@ class MiniMaxMock:
             self.journal = Journal(settings.journal_size)
             self.timing = settings.timing_profile
             self.polls_mode = settings.clock == "polls"
+            self.faults = FaultRules(self.ids.random, settings.faults)
+            self.limiter = RateLimiter(settings.rpm)
             self._secret = hashlib.sha256(f"mockminimax:{self.ids.seed}".encode()).digest()
             self.access_key_id = "LTAI5t" + hashlib.sha256(self._secret).hexdigest()[:18]
 
@@ -94,6 +98,10 @@ class MiniMaxMock:
 
     # -- auth -------------------------------------------------------------------------
 
+    def admit(self, key: str | None) -> bool:
+        """Whether a create by `key` is within `rpm`; counts it if so (False means 1002)."""
+        return self.limiter.admit(key, self.now())
+
     def check_key(self, key: str | None) -> str:
         """The caller's key, or the real V1 error: 1004 when absent, 2049 when unknown."""
         if not key:
@@ -107,7 +115,14 @@ class MiniMaxMock:
     def validate(self, body: Any) -> VideoRequest:
         return validate_create(body, self.settings)
 
-    def create_task(self, request: VideoRequest, api_key: str | None, surface: str) -> Task:
+    def create_task(
+        self,
+        request: VideoRequest,
+        api_key: str | None,
+        surface: str,
+        fault: FaultRule | None = None,
+    ) -> Task:
+        """A new task; a `task` fault rule that fired on this create shapes its life."""
         now = self.now()
         with self._lock:
             task_id = self.ids.digits(15)
@@ -124,6 +139,14 @@ class MiniMaxMock:
                 cdn_path=f"/inference_output/video/{day}/{self.ids.uuid()}/{_FILE_NAME}",
                 surface=surface,
             )
+            if fault is not None and fault.task is not None:
+                task.fault_id = fault.id
+                if fault.task == "fail":
+                    task.fail_code = fault.code
+                elif fault.task == "stuck":
+                    task.stuck = True
+                elif fault.factor is not None:
+                    task.slowdown = fault.factor
             self.store.add(task)
         return task
 
@@ -158,11 +181,8 @@ class MiniMaxMock:
         """Pin a task to a status (`None` lets the clock drive it again)."""
         with self._lock:
             task.forced = status
+            task.forced_code = (code or 1027) if status is Status.FAIL else None
             task.finished_at = None
-            if status is Status.FAIL:
-                task.fail_code = code if code is not None else 1027
-            elif status is Status.SUCCESS:
-                task.fail_code = None
             if status is not None and status.finished:
                 task.finished_at = self.now()
 
@@ -177,7 +197,7 @@ class MiniMaxMock:
             body.update(file_id="", video_width=0, video_height=0)
         code = 0
         if status is Status.FAIL and self.settings.fail_base_resp == "code":
-            code = task.fail_code or 0
+            code = task.failure_code or 0
         body["base_resp"] = {"status_code": code, "status_msg": message_for(code)}
         return body
 
@@ -233,10 +253,14 @@ class MiniMaxMock:
     # -- control ----------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to a fresh start: no tasks, empty journal, clock and seed rewound."""
+        """Back to a fresh start: no tasks, empty journal, clock and seed rewound, rate
+        windows emptied, and the fault rules back to the configured ones (`settings.faults`;
+        rules added since are dropped) with their counters at zero."""
         with self._lock:
             self.store.clear()
             self.journal.clear()
+            self.faults.restore()
+            self.limiter.clear()
             self.ids.reseed()
             if isinstance(self.clock, VirtualClock):
                 self.clock.set(self.settings.start_time)
@@ -250,8 +274,10 @@ class MiniMaxMock:
             "file_id": task.file_id,
             "status": status.value,
             "forced": task.forced.value if task.forced else None,
-            "fail_code": task.fail_code if status is Status.FAIL else None,
+            "fail_code": task.failure_code if status is Status.FAIL else None,
             "stuck": task.stuck,
+            "slowdown": task.slowdown,
+            "fault": task.fault_id,
             "surface": task.surface,
             "created_at": task.created_at,
             "finishes_at": None if task.stuck else task.finish_time(self.timing),

@@ -9,12 +9,18 @@ checked against these fields.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["SETTING_NAMES", "Settings", "SettingsError", "Timing"]
+from .faults import FaultRule, FaultRuleError, parse_rules
+from .ratelimit import RPM_PRESETS
+
+__all__ = ["SETTING_NAMES", "Settings", "SettingsError", "Timing", "read_config"]
 
 #: A fixed virtual-clock origin (2026-01-01T00:00:00Z) so seeded runs give identical bodies.
 DEFAULT_START_TIME = 1767225600.0
@@ -161,8 +167,26 @@ class Settings:
     )
     journal_size: int = _opt(1000, "Requests kept in the journal; the oldest are dropped.")
     max_tasks: int = _opt(10000, "Tasks kept in the store; the oldest are evicted.")
+    rpm: int | None = _opt(
+        None,
+        "Creates per minute per API key (sliding window; past it, 1002). A number or a "
+        "preset: free 5, paid 20, standard 20, pro 30, scale 40, business 50, h3 300. "
+        "Unset = no limit.",
+    )
+    stall_seconds: float = _opt(
+        30.0,
+        "How long a `connection=stall` fault holds a connection open, answering nothing, "
+        "before closing it (sooner if the client gives up or the server stops).",
+    )
+    faults: tuple[FaultRule, ...] = _opt(
+        (),
+        "Fault rules installed at start and restored by reset, in the `key=value,...` "
+        "syntax (see Error injection). Env: one rule per line, or a JSON list.",
+    )
 
     def __post_init__(self) -> None:
+        if not all(isinstance(rule, FaultRule) for rule in self.faults):
+            object.__setattr__(self, "faults", _coerce("faults", "tuple", self.faults))
         Timing.parse(self.timing)
         for f in dataclasses.fields(self):
             choices = f.metadata.get("choices", ())
@@ -175,6 +199,10 @@ class Settings:
                 raise SettingsError(name, "must be at least 1")
         if not 0 <= self.port <= 65535:
             raise SettingsError("port", f"{self.port} is not a TCP port")
+        if self.rpm is not None and self.rpm < 1:
+            raise SettingsError("rpm", "must be at least 1 (leave it unset for no limit)")
+        if not 0 < self.stall_seconds < float("inf"):
+            raise SettingsError("stall_seconds", "must be a finite number of seconds above 0")
 
     @property
     def timing_profile(self) -> Timing:
@@ -208,6 +236,10 @@ class Settings:
 
 
 def _coerce(name: str, type_name: str, value: Any) -> Any:
+    if name == "faults":
+        return _fault_rules(value)
+    if name == "rpm" and isinstance(value, str) and value.strip().lower() in RPM_PRESETS:
+        return RPM_PRESETS[value.strip().lower()]
     if "tuple" in type_name:
         if isinstance(value, str):
             return tuple(v.strip() for v in value.split(",") if v.strip())
@@ -246,6 +278,58 @@ def _coerce(name: str, type_name: str, value: Any) -> Any:
     if "None" in type_name and value.strip() == "":
         return None
     return value
+
+
+def _fault_rules(value: Any) -> tuple[FaultRule, ...]:
+    """Rules from any source: a JSON list in an env variable, one rule text per line, or a
+    list of texts, objects and rules (config files, Python)."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise SettingsError("faults", f"not a valid JSON list: {exc}") from None
+    try:
+        return parse_rules(value)
+    except FaultRuleError as exc:
+        raise SettingsError("faults", str(exc)) from None
+
+
+def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The settings in a config file: a JSON object (or, on Python 3.11+, TOML) whose keys
+    are setting names, `faults` a list of rules as objects or `key=value` texts.
+
+    JSON because Python reads it with no extra dependency on every supported version.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingsError("config", f"cannot read {file}: {exc.strerror or exc}") from None
+    data: Any
+    if file.suffix.lower() == ".toml":
+        if sys.version_info >= (3, 11):
+            import tomllib
+
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError("config", f"{file} is not valid TOML: {exc}") from None
+        else:
+            raise SettingsError("config", f"{file}: TOML needs Python 3.11+; use JSON")
+    else:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise SettingsError("config", f"{file} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise SettingsError("config", f"{file} must hold an object of settings")
+    known = set(SETTING_NAMES)
+    for name in data:
+        if name.replace("-", "_") not in known:
+            raise SettingsError(
+                name, f"unknown setting in {file} (known: {', '.join(SETTING_NAMES)})"
+            )
+    return data
 
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))

@@ -52,8 +52,10 @@ class Task:
     surface: str
     polls: int = 0
     forced: Status | None = None
-    #: Set when the task is to end in Fail (a forced failure or a task fault).
+    #: Set when the task is to end in Fail by itself (a task fault at generation time).
     fail_code: int | None = None
+    #: The code of a failure forced through the control API; released with the force.
+    forced_code: int | None = None
     #: A task that never leaves Processing (a fault for timeout logic).
     stuck: bool = False
     #: Multiplies every phase's length (a `slow` task fault).
@@ -64,6 +66,11 @@ class Task:
     @property
     def platform_id(self) -> str:
         return f"video_{self.ulid}"
+
+    @property
+    def failure_code(self) -> int | None:
+        """Why the task fails: a forced failure's code, else its own fault's."""
+        return self.forced_code if self.forced is Status.FAIL else self.fail_code
 
     @property
     def frames(self) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..core.faults import ConnectionFault
 from ..core.mock import MiniMaxMock
 from ..core.settings import Settings
 from .exchange import Exchange, Problem
@@ -16,9 +19,17 @@ from .surfaces import surface_for_path
 
 __all__ = ["create_app"]
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
 
 async def _unrouted(request: Request, exc: Exception) -> Response:
-    """404, 405 and anything that escaped a handler, in the shape of the path's surface."""
+    """404, 405 and anything that escaped a handler, in the shape of the path's surface.
+
+    A `ConnectionFault` is no error to answer: it leaves the app for the in-process
+    transport to turn into the client's connection error.
+    """
+    if isinstance(exc, ConnectionFault):
+        raise exc
     surface = surface_for_path(request.url.path)
     ex = Exchange(request, request.app.state.mock, surface, "unknown")
     if isinstance(exc, HTTPException) and exc.status_code == 405:
@@ -34,19 +45,32 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     return response
 
 
-def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None) -> Starlette:
-    """The mock as an ASGI app; pass a `MiniMaxMock` to share it with tests or fixtures."""
+def _routes() -> list[Route]:
+    """One Starlette route per path, so a 405's Allow lists every method the path serves."""
     from .exchange import endpoint
 
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for spec in ROUTES:
+        handler = endpoint(spec.surface, spec.name, spec.handler)
+        by_path.setdefault(spec.path, {}).update(dict.fromkeys(spec.methods, handler))
+    routes = []
+    for path, table in by_path.items():
+        if len(set(table.values())) == 1:
+            routes.append(Route(path, next(iter(table.values())), methods=list(table)))
+            continue
+
+        async def dispatch(request: Request, table: dict[str, Endpoint] = table) -> Response:
+            return await (table.get(request.method) or table["GET"])(request)
+
+        routes.append(Route(path, dispatch, methods=list(table)))
+    return routes
+
+
+def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None) -> Starlette:
+    """The mock as an ASGI app; pass a `MiniMaxMock` to share it with tests or fixtures."""
     mock = mock or MiniMaxMock(settings)
-    routes = [
-        Route(
-            spec.path, endpoint(spec.surface, spec.name, spec.handler), methods=list(spec.methods)
-        )
-        for spec in ROUTES
-    ]
     app = Starlette(
-        routes=routes,
+        routes=_routes(),
         exception_handlers={404: _unrouted, 405: _unrouted, 500: _unrouted, Exception: _unrouted},
     )
     app.state.mock = mock

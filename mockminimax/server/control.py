@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -9,11 +10,25 @@ from starlette.responses import Response
 
 from .._version import __version__
 from ..core.clock import VirtualClock
+from ..core.faults import FaultRuleError, parse_rule, rule_from_mapping
 from ..core.tasks import Status, Task
 from .exchange import Exchange
 from .surfaces import ControlError
 
-__all__ = ["advance", "clock", "force_task", "health", "journal", "reset", "task", "tasks"]
+__all__ = [
+    "add_fault",
+    "advance",
+    "clear_faults",
+    "clock",
+    "delete_fault",
+    "faults",
+    "force_task",
+    "health",
+    "journal",
+    "reset",
+    "task",
+    "tasks",
+]
 
 
 async def _body(ex: Exchange) -> dict[str, Any]:
@@ -122,3 +137,39 @@ async def advance(ex: Exchange) -> Response:
             409, "the clock is real; start with --clock virtual (or polls) to move it", "seconds"
         )
     return ex.json({"mode": ex.mock.settings.clock, "now": ex.mock.advance(seconds)})
+
+
+async def faults(ex: Exchange) -> Response:
+    return ex.json({"faults": ex.mock.faults.to_json(), "rpm": ex.mock.settings.rpm})
+
+
+async def add_fault(ex: Exchange) -> Response:
+    """One rule, as a JSON object of keys or as `key=value,...` text; answered with its id."""
+    raw = (await ex.body()).decode("utf-8", "replace").strip()
+    try:
+        if raw.startswith("{"):
+            try:
+                keys = json.loads(raw)
+            except ValueError as exc:
+                raise ControlError(400, f"request body is not valid JSON: {exc}") from None
+            ex.entry.request_body = keys
+            rule = ex.mock.faults.add_rule(rule_from_mapping(keys))
+        else:
+            ex.entry.request_body = raw
+            rule = ex.mock.faults.add_rule(parse_rule(raw))
+    except FaultRuleError as exc:
+        raise ControlError(400, str(exc), exc.key) from None
+    return ex.json(rule.to_json(), 201)
+
+
+async def clear_faults(ex: Exchange) -> Response:
+    return ex.json({"deleted": ex.mock.faults.clear()})
+
+
+async def delete_fault(ex: Exchange) -> Response:
+    rule_id = ex.request.path_params["fault_id"]
+    try:
+        rule = ex.mock.faults.remove(rule_id)
+    except KeyError:
+        raise ControlError(404, f"no fault rule {rule_id!r}", "id") from None
+    return ex.json({"deleted": rule.to_json()})

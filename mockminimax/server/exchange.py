@@ -17,8 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
+from ..core.faults import FaultRule
 from ..core.journal import JournalEntry
 from ..core.mock import MiniMaxMock
+from ..core.validation import _type_name
 
 if TYPE_CHECKING:
     from .surfaces import Surface
@@ -72,7 +74,18 @@ def _mask(value: str) -> str:
 class Exchange:
     """The request being answered, with what the journal will say about it."""
 
-    __slots__ = ("_body", "_json", "entry", "mock", "request", "route", "surface", "tags")
+    __slots__ = (
+        "_body",
+        "_body_error",
+        "_json",
+        "entry",
+        "fault",
+        "mock",
+        "request",
+        "route",
+        "surface",
+        "tags",
+    )
 
     def __init__(self, request: Request, mock: MiniMaxMock, surface: Surface, route: str) -> None:
         self.request = request
@@ -80,7 +93,10 @@ class Exchange:
         self.surface = surface
         self.route = route
         self._body: bytes | None = None
+        self._body_error: Problem | None = None
         self._json: Any = None
+        #: The fault rule that fired on this request, if one did.
+        self.fault: FaultRule | None = None
         self.tags: dict[str, Any] = {}
         headers = {k: (_mask(v) if k == "authorization" else v) for k, v in request.headers.items()}
         self.entry = JournalEntry(
@@ -103,22 +119,31 @@ class Exchange:
         return self.request.query_params.get(name)
 
     async def body(self) -> bytes:
+        # A refusal is kept: the stream cannot be read twice, and the fault check may
+        # read the body before the handler does.
+        if self._body_error is not None:
+            raise self._body_error
         if self._body is None:
-            limit = self.mock.settings.max_body_bytes
-            declared = self.request.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > limit:
-                raise Problem(
-                    "too_large", f"request body is {declared} bytes; the limit is {limit}"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in self.request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise Problem("too_large", f"request body exceeds the limit of {limit} bytes")
-                chunks.append(chunk)
-            self._body = b"".join(chunks)
+            try:
+                self._body = await self._read_body()
+            except Problem as exc:
+                self._body_error = exc
+                raise
         return self._body
+
+    async def _read_body(self) -> bytes:
+        limit = self.mock.settings.max_body_bytes
+        declared = self.request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise Problem("too_large", f"request body is {declared} bytes; the limit is {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Problem("too_large", f"request body exceeds the limit of {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def json_object(self, *, require_content_type: bool) -> dict[str, Any]:
         raw = await self.body()
@@ -140,8 +165,8 @@ class Exchange:
             raise Problem("json", f"request body is not valid JSON: {exc}") from None
         self.entry.request_body = _abbrev(data)
         if not isinstance(data, dict):
-            kind = "an array" if isinstance(data, list) else type(data).__name__
-            raise Problem("json", f"request body must be a JSON object, got {kind}")
+            # Worded as validation words it ("a string", "null"), never a Python type name.
+            raise Problem("json", f"request body must be a JSON object, got {_type_name(data)}")
         self._json = data
         return data
 
@@ -179,18 +204,29 @@ Handler = Callable[[Exchange], Awaitable[Response]]
 def endpoint(
     surface: Surface, route: str, handler: Handler
 ) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint around `handler` that never lets an error out unshaped."""
+    """A Starlette endpoint around `handler` that never lets an error out unshaped.
+
+    Fault rules are decided here, once per request and before the handler, on every
+    surface but the control API (which must keep working whatever faults are set).
+    """
+    from .faults import after_handler, before_handler
+
+    faultable = surface.name != "control"
 
     async def run(request: Request) -> Response:
         ex = Exchange(request, request.app.state.mock, surface, route)
         try:
-            response = await handler(ex)
+            response = await before_handler(ex) if faultable else None
+            if response is None:
+                response = await handler(ex)
         except Exception as exc:  # every failure still answers in the surface's shape
             if not isinstance(exc, Problem) and not surface.expected(exc):
                 log.exception("internal error answering %s %s", request.method, request.url.path)
                 exc = Problem("internal", f"{type(exc).__name__}: {exc}")
             response = surface.error(exc, ex)
         surface.finish(response, ex)
+        if ex.fault is not None:
+            response = after_handler(ex, response)
         ex.finish(response)
         return response
 

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from ..core.onehub import GatewayRefusal, normalize, strip_key
 from ..core.tasks import Status, Task
 from .exchange import Exchange
+from .faults import check_rate
 from .media import video_response
 from .official import OK, not_found
 from .surfaces import OneHubError
@@ -43,8 +44,10 @@ def _param(ex: Exchange, name: str) -> str:
 async def create(ex: Exchange) -> Response:
     key = authenticate(ex)
     body = await ex.json_object(require_content_type=False)
-    request = ex.mock.validate(normalize(body))
-    task = ex.mock.create_task(request, key, "gateway")
+    forwarded = normalize(body)
+    check_rate(ex, key)  # MiniMax's limit, on what the gateway forwards; 1002 passes through
+    request = ex.mock.validate(forwarded)
+    task = ex.mock.create_task(request, key, "gateway", ex.fault)
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id, "platform_id": task.platform_id, "base_resp": OK})
 

@@ -26,6 +26,27 @@ async def _video(ex: Exchange, task: Task) -> Video:
     return await anyio.to_thread.run_sync(ex.mock.video, task)
 
 
+def _byte_range(spec: str, size: int) -> tuple[int, int] | str | None:
+    """One byte range, "unsatisfiable", or None to send the whole file.
+
+    A multi-range, malformed or backwards (`5-2`) header is ignored, as RFC 9110 allows
+    and object storage does.
+    """
+    match = _RANGE.match(spec.strip())
+    if not match or not (match[1] or match[2]):
+        return None
+    if match[1]:
+        start = int(match[1])
+        if match[2] and int(match[2]) < start:
+            return None
+        end = min(int(match[2]), size - 1) if match[2] else size - 1
+    else:
+        start, end = max(0, size - int(match[2])), size - 1
+        if int(match[2]) == 0:
+            return "unsatisfiable"
+    return "unsatisfiable" if start >= size else (start, end)
+
+
 async def video_response(ex: Exchange, task: Task, *, attachment: bool = True) -> Response:
     video = await _video(ex, task)
     size = len(video.data)
@@ -39,21 +60,15 @@ async def video_response(ex: Exchange, task: Task, *, attachment: bool = True) -
     ex.entry.response_body = f"<video/mp4 {size} bytes, {video.width}x{video.height}>"
     start, end, status = 0, size - 1, 200
     spec = ex.request.headers.get("range")
-    if spec:
-        match = _RANGE.match(spec.strip())
-        if match and (match[1] or match[2]):
-            if match[1]:
-                start = int(match[1])
-                end = min(int(match[2]), size - 1) if match[2] else size - 1
-            else:
-                start = max(0, size - int(match[2]))
-            if start >= size or start > end:
-                headers["Content-Range"] = f"bytes */{size}"
-                ex.reject(f"range {spec!r} not satisfiable for {size} bytes")
-                return Response(b"", 416, headers=headers, media_type="video/mp4")
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-            status = 206
-        # A multi-range or malformed header is ignored and the whole file sent (RFC 9110).
+    wanted = _byte_range(spec, size) if spec else None
+    if wanted == "unsatisfiable":
+        headers["Content-Range"] = f"bytes */{size}"
+        ex.reject(f"range {spec!r} not satisfiable for {size} bytes")
+        return Response(b"", 416, headers=headers, media_type="video/mp4")
+    if isinstance(wanted, tuple):
+        start, end = wanted
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        status = 206
     if ex.request.method == "HEAD":
         headers["Content-Length"] = str(end - start + 1)
         return Response(None, status, headers=headers, media_type="video/mp4")

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from ..core.codes import ApiError
 from ..core.tasks import Task
 from .exchange import Exchange
+from .faults import check_rate
 from .media import video_response
 
 __all__ = ["create", "query", "retrieve", "retrieve_content"]
@@ -38,8 +39,9 @@ def not_found(name: str) -> ApiError:
 async def create(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
+    check_rate(ex, key)
     request = ex.mock.validate(body)
-    task = ex.mock.create_task(request, key, "official")
+    task = ex.mock.create_task(request, key, "official", ex.fault)
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id, "base_resp": OK})
 

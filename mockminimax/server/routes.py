@@ -60,6 +60,15 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(CONTROL, "clock", ("GET",), "/_mock/clock", control.clock, "clock mode and time"),
     RouteSpec(CONTROL, "clock_advance", ("POST",), "/_mock/clock/advance", control.advance,
               'move the virtual clock: {"seconds": N}'),
+    RouteSpec(CONTROL, "faults", ("GET",), "/_mock/faults", control.faults,
+              "fault rules in order, with their matched and hit counts"),
+    RouteSpec(CONTROL, "fault_add", ("POST",), "/_mock/faults", control.add_fault,
+              'add one rule, last: {"route": "create", "minimax_error": 1002} or '
+              "route=create,minimax_error=1002; answers it with its id"),
+    RouteSpec(CONTROL, "faults_clear", ("DELETE",), "/_mock/faults", control.clear_faults,
+              "drop every fault rule"),
+    RouteSpec(CONTROL, "fault_delete", ("DELETE",), "/_mock/faults/{fault_id}",
+              control.delete_fault, "drop one fault rule by id"),
 )  # fmt: skip
 
 #: The MiniMax routes a fault rule's `route` key may name.
