@@ -1,0 +1,367 @@
+"""The pytest plugin: a faithful, controllable MiniMax for any test suite, in a few lines.
+
+Fixtures (all function-scoped; the servers behind them live for the session):
+
+- `minimax_server`: a real uvicorn server on 127.0.0.1 and a free port; any HTTP client works.
+- `minimax_respx`: a respx router answering httpx calls to the MiniMax hosts in-process.
+- `minimax_payloads`: seeded factories of valid create-request bodies.
+
+Both servers' state is rebuilt before each test from that test's options. Options resolve,
+weakest first: built-in fixture defaults (virtual clock, seed 0) < ini `minimax_settings`
+lines < the dedicated ini options < `@pytest.mark.minimax(...)` on the module < on the class
+< on the test (for markers stacked on one test, the one nearest the `def` wins).
+
+Registered through the `pytest11` entry point; imports nothing heavy until a fixture is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .control import MiniMaxControl
+from .core.mock import MiniMaxMock
+from .core.settings import SETTING_NAMES, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .payloads import Payloads
+    from .respx_router import InProcess
+    from .server.runner import ServerThread
+
+__all__ = [
+    "FIXTURES",
+    "INI_OPTIONS",
+    "MARKER_OPTIONS",
+    "FixtureOptions",
+    "begin_respx",
+    "begin_server",
+    "prepare",
+    "respx_for_test",
+    "start_server",
+]
+
+#: The fixtures this plugin offers, as the README lists them.
+FIXTURES: tuple[str, ...] = ("minimax_server", "minimax_respx", "minimax_payloads")
+
+_CDN_URL = "https://video-product.cdn.minimax.io"
+
+#: ini option -> (help, default). The README's option table is checked against this.
+INI_OPTIONS: dict[str, tuple[str, str]] = {
+    "minimax_seed": ("Seed of IDs, URLs, fault draws and payloads ('none' = random).", "0"),
+    "minimax_timing": ("Task timing: instant, fast, realistic or 'PREP,QUEUE,PROCESS'.", "fast"),
+    "minimax_clock": ("real, virtual (moved by advance()) or polls.", "virtual"),
+    "minimax_api_keys": ("Comma-separated accepted keys; empty accepts any non-empty key.", ""),
+    "minimax_settings": ("Any other setting, one NAME=VALUE per line.", ""),
+    "minimax_hosts": ("Extra API hosts minimax_respx answers, besides MiniMax's five.", ""),
+    "minimax_gateway_urls": ("Gateway base URLs minimax_respx answers (/minimaxi/v1/...).", ""),
+    "minimax_cdn_url": ("Download host minimax_respx puts in download_url and answers.", _CDN_URL),
+    "minimax_unmatched": ("Other hosts under minimax_respx: passthrough or refuse.", "passthrough"),
+    "minimax_server_host": (
+        "Interface minimax_server binds; the port is always a free one.",
+        "127.0.0.1",
+    ),
+    "minimax_server_timeout": ("Seconds minimax_server may take to start or stop.", "10"),
+}
+
+#: Marker keywords besides the `Settings` fields.
+MARKER_OPTIONS: tuple[str, ...] = ("hosts", "gateway_urls", "cdn_url", "unmatched")
+
+_INI_SETTINGS = {
+    "minimax_seed": "seed",
+    "minimax_timing": "timing",
+    "minimax_clock": "clock",
+    "minimax_api_keys": "api_keys",
+}
+#: Settings that mean something only to `mockminimax serve`; the fixtures refuse them.
+_SERVE_ONLY = ("host", "port")
+_FIXTURE_DEFAULTS: dict[str, Any] = {"clock": "virtual", "seed": 0}
+
+_MARKER_DOC = (
+    "minimax(*, seed=0, timing='fast', clock='virtual', api_keys=(), faults=(), hosts=(), "
+    "gateway_urls=(), cdn_url='https://video-product.cdn.minimax.io', "
+    "unmatched='passthrough', **settings): mockminimax options for this test, class or "
+    "module; any Settings field is accepted. The closest marker wins: test > class > module "
+    "> ini options."
+)
+
+
+@dataclass(frozen=True)
+class FixtureOptions:
+    """What one test asked for: the mock's settings plus the respx router's knobs."""
+
+    settings: Settings
+    hosts: tuple[str, ...] = ()
+    gateway_urls: tuple[str, ...] = ()
+    cdn_url: str = _CDN_URL
+    unmatched: str = "passthrough"
+
+    def merged(self, values: Mapping[str, Any]) -> FixtureOptions:
+        """A copy with marker or ini values applied; raises `SettingsError` naming the key."""
+        plugin: dict[str, Any] = {}
+        settings: dict[str, Any] = {}
+        for raw, value in values.items():
+            name = raw.replace("-", "_")
+            if name in _SERVE_ONLY:
+                raise SettingsError(
+                    name,
+                    "the fixtures' server binds once per session on a free port; "
+                    "set the interface with the minimax_server_host ini option",
+                )
+            if name in MARKER_OPTIONS:
+                plugin[name] = _plugin_value(name, value)
+            elif name in SETTING_NAMES:
+                settings[name] = value
+            else:
+                known = ", ".join((*MARKER_OPTIONS, *SETTING_NAMES))
+                raise SettingsError(raw, f"unknown option (known: {known})")
+        return dataclasses.replace(self, settings=self.settings.merged(settings), **plugin)
+
+
+def _plugin_value(name: str, value: Any) -> Any:
+    if name in ("hosts", "gateway_urls"):
+        if isinstance(value, str):
+            return tuple(v for v in value.replace(",", " ").split() if v)
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise SettingsError(name, f"{value!r} is not a list of strings")
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(name, f"{value!r} is not a non-empty string")
+    if name == "unmatched" and value not in ("passthrough", "refuse"):
+        raise SettingsError(name, f"{value!r} is not one of passthrough, refuse")
+    if name == "cdn_url" and not value.startswith(("http://", "https://")):
+        raise SettingsError(name, f"{value!r} is not an http(s) URL")
+    return value.strip()
+
+
+def options_from_ini(config: pytest.Config) -> FixtureOptions:
+    """The suite's defaults: built-in fixture defaults, then `minimax_settings`, then the
+    dedicated ini options (raises `SettingsError` naming the ini option)."""
+    options = FixtureOptions(Settings().merged(_FIXTURE_DEFAULTS))
+    lines = _ini(config, "minimax_settings")
+    for line in lines.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep:
+            raise SettingsError("minimax_settings", f"{line!r} is not NAME=VALUE")
+        options = _ini_merge(options, "minimax_settings", {name.strip(): value.strip()})
+    for ini_name, setting in _INI_SETTINGS.items():
+        value = _ini(config, ini_name)
+        if value:
+            options = _ini_merge(options, ini_name, {setting: value.replace("\n", ",")})
+    for ini_name, key in (
+        ("minimax_hosts", "hosts"),
+        ("minimax_gateway_urls", "gateway_urls"),
+        ("minimax_cdn_url", "cdn_url"),
+        ("minimax_unmatched", "unmatched"),
+    ):
+        value = _ini(config, ini_name)
+        if value:
+            options = _ini_merge(options, ini_name, {key: value})
+    return options
+
+
+def _ini(config: pytest.Config, name: str) -> str:
+    value = config.getini(name)
+    return str(value).strip() if value is not None else ""
+
+
+def _ini_merge(options: FixtureOptions, ini_name: str, values: dict[str, Any]) -> FixtureOptions:
+    try:
+        return options.merged(values)
+    except SettingsError as exc:
+        raise SettingsError(f"ini option {ini_name}", str(exc)) from None
+
+
+# -- hooks -------------------------------------------------------------------------------
+
+_BASE = pytest.StashKey[FixtureOptions]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    for name, (help_text, default) in INI_OPTIONS.items():
+        parser.addini(name, f"mockminimax: {help_text}", default=default)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER_DOC)
+    try:
+        config.stash[_BASE] = options_from_ini(config)
+        server_timeout(config)
+    except SettingsError as exc:
+        raise pytest.UsageError(f"mockminimax: {exc}") from None
+
+
+def server_timeout(config: pytest.Config) -> float:
+    """Seconds the live server may take to start, and again to stop."""
+    raw = _ini(config, "minimax_server_timeout") or INI_OPTIONS["minimax_server_timeout"][1]
+    try:
+        timeout = float(raw)
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout < float("inf"):
+        raise SettingsError(
+            "ini option minimax_server_timeout", f"{raw!r} is not a number of seconds above 0"
+        )
+    return timeout
+
+
+def resolve_options(node: pytest.Item | pytest.Collector, base: FixtureOptions) -> FixtureOptions:
+    """`base` with every `minimax` marker applied, farthest first, so the closest wins."""
+    __tracebackhide__ = True
+    markers = list(node.iter_markers("minimax"))
+    options = base
+    for marker in reversed(markers):
+        if marker.args:
+            pytest.fail(
+                f"mockminimax: @pytest.mark.minimax takes keywords only, got {marker.args!r} "
+                f"on {node.nodeid}",
+                pytrace=False,
+            )
+        try:
+            options = options.merged(marker.kwargs)
+            continue
+        except SettingsError as exc:
+            problem = str(exc)
+        # Failed outside the `except`: the report is one line, not a chained traceback.
+        pytest.fail(f"mockminimax: @pytest.mark.minimax on {node.nodeid}: {problem}", pytrace=False)
+    return options
+
+
+# -- the per-test reset, shared by both fixtures and the benchmarks ----------------------
+
+
+def prepare(mock: MiniMaxMock, settings: Settings) -> None:
+    """Fresh state for a test: its settings (fault rules included), no tasks or journal,
+    the clock and the seed rewound."""
+    mock.configure(settings)
+
+
+def start_server(options: FixtureOptions, host: str, timeout: float) -> ServerThread:
+    """The session's live server, or a `pytest.fail` that names why it could not start."""
+    __tracebackhide__ = True
+    from .server.runner import ServerThread
+
+    server: ServerThread | None = None
+    try:
+        server = ServerThread(MiniMaxMock(options.settings), host=host, port=0)
+        server.start(timeout)
+    except OSError as exc:  # the bind, before any thread exists
+        problem = f"could not bind {host!r} (ini option minimax_server_host): {exc}"
+    except Exception as exc:  # start() names the cause; anything else still gets one line
+        cause = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
+        problem = f"could not start: {cause}"
+    else:
+        return server
+    if server is not None:
+        server.stop(timeout)
+    pytest.fail(f"mockminimax: minimax_server {problem}", pytrace=False)
+
+
+def begin_server(server: ServerThread, options: FixtureOptions) -> MiniMaxControl:
+    __tracebackhide__ = True
+    if not server.alive:
+        pytest.fail(
+            f"mockminimax: the live server at {server.url} stopped during the session",
+            pytrace=False,
+        )
+    prepare(server.mock, options.settings)
+    return MiniMaxControl(server.mock, server.url, kind="server")
+
+
+def begin_respx(backend: InProcess, options: FixtureOptions) -> MiniMaxControl:
+    """Reset the in-process mock and build this test's router (not started yet)."""
+    settings = options.settings
+    if settings.public_url is None:
+        settings = settings.replace(public_url=options.cdn_url)
+    prepare(backend.mock, settings)
+    router = backend.router(
+        hosts=options.hosts,
+        gateway_urls=options.gateway_urls,
+        cdn_url=settings.public_url or options.cdn_url,
+        unmatched=options.unmatched,
+    )
+    from .respx_router import BASE_URL
+
+    gateway = options.gateway_urls[0] if options.gateway_urls else None
+    return MiniMaxControl(backend.mock, BASE_URL, kind="respx", gateway_url=gateway, router=router)
+
+
+@contextmanager
+def respx_for_test(backend: InProcess, options: FixtureOptions) -> Iterator[MiniMaxControl]:
+    """What `minimax_respx` does around a test: reset, then the router started and stopped."""
+    control = begin_respx(backend, options)
+    assert control.router is not None
+    with control.router:
+        yield control
+
+
+# -- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def _minimax_options(request: pytest.FixtureRequest) -> FixtureOptions:
+    return resolve_options(request.node, request.config.stash[_BASE])
+
+
+@pytest.fixture(scope="session")
+def _minimax_live_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
+    host = _ini(pytestconfig, "minimax_server_host") or INI_OPTIONS["minimax_server_host"][1]
+    timeout = server_timeout(pytestconfig)
+    server = start_server(pytestconfig.stash[_BASE], host, timeout)
+    try:
+        yield server
+    finally:
+        server.stop(timeout)
+
+
+@pytest.fixture
+def minimax_server(
+    _minimax_live_server: ServerThread, _minimax_options: FixtureOptions
+) -> MiniMaxControl:
+    """A live MiniMax on 127.0.0.1:<free port>, reset for this test; `base_url` is its URL."""
+    return begin_server(_minimax_live_server, _minimax_options)
+
+
+@pytest.fixture(scope="session")
+def _minimax_inprocess(pytestconfig: pytest.Config) -> Iterator[InProcess]:
+    try:
+        from .respx_router import InProcess
+    except ImportError as exc:  # httpx and respx are the test extra's, not the server's
+        missing = f"{exc.name or exc}"
+    else:
+        missing = ""
+    if missing:
+        pytest.fail(
+            f"mockminimax: minimax_respx needs httpx and respx ({missing} is not installed): "
+            "pip install 'mockminimax[test]'",
+            pytrace=False,
+        )
+    backend = InProcess(MiniMaxMock(pytestconfig.stash[_BASE].settings))
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+@pytest.fixture
+def minimax_respx(
+    _minimax_inprocess: InProcess, _minimax_options: FixtureOptions
+) -> Iterator[MiniMaxControl]:
+    """httpx calls to the MiniMax hosts (and gateways, and downloads) answered in-process."""
+    with respx_for_test(_minimax_inprocess, _minimax_options) as control:
+        yield control
+
+
+@pytest.fixture
+def minimax_payloads(_minimax_options: FixtureOptions) -> Payloads:
+    """Seeded factories of valid create bodies: text_to_video(), image_to_video(), ..."""
+    from .payloads import Payloads
+
+    return Payloads(seed=_minimax_options.settings.seed)

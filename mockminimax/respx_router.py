@@ -1,0 +1,254 @@
+"""The respx router behind `minimax_respx`: httpx calls to the MiniMax hosts, to configured
+gateway base URLs and to the download host answered in-process by the same Starlette app
+the live server runs.
+
+respx calls a route's side effect synchronously for both client kinds, then awaits the
+result only when an `httpx.AsyncClient` sent the request (respx `Router.aresolve`). The
+router therefore notes which kind of resolution is under way (a context variable set by
+`MiniMaxRouter.resolve`/`aresolve`), and the side effect answers a sync client through
+`SyncASGITransport` (the app on a loop in a helper thread) or hands an async client a
+coroutine over `AsyncASGITransport` on the client's own loop. Both transports turn a
+connection fault into the httpx error a socket would give (`core.faults.to_httpx_error`),
+so a fault rule reads the same under either fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import respx
+from respx.models import AllMockedAssertionError, ResolvedRoute, Route, RouteList
+
+from .core.mock import MiniMaxMock
+from .inprocess import AsyncASGITransport, SyncASGITransport
+from .server.app import create_app
+
+__all__ = [
+    "BASE_URL",
+    "CDN_URL",
+    "MINIMAX_HOSTS",
+    "UNMATCHED_MODES",
+    "InProcess",
+    "MiniMaxRouter",
+    "NotMiniMax",
+]
+
+#: The hosts MiniMax serves its API on (international, mainland, legacy, newest CN).
+MINIMAX_HOSTS: tuple[str, ...] = (
+    "api.minimax.io",
+    "api.minimaxi.com",
+    "api.minimax.chat",
+    "api.minimaxi.chat",
+    "api.minimax.cn",
+)
+#: Where `base_url` points in-process: the international API.
+BASE_URL = "https://api.minimax.io"
+#: The download host handed out in `download_url` (the real one: AliyunOSS behind a CDN).
+CDN_URL = "https://video-product.cdn.minimax.io"
+#: What happens to requests for other hosts.
+UNMATCHED_MODES: tuple[str, ...] = ("passthrough", "refuse")
+
+_ASYNC: ContextVar[bool] = ContextVar("mockminimax_respx_async", default=False)
+
+SideEffectResult = httpx.Response | httpx.Request | Coroutine[Any, Any, httpx.Response] | None
+
+
+class NotMiniMax(AllMockedAssertionError):
+    """A request `minimax_respx` refuses (`unmatched = refuse`).
+
+    An `AllMockedAssertionError`, so respx still offers the request to any other router the
+    test started; this message is shown only when none of them answers it either.
+    """
+
+
+class MiniMaxRouter(respx.MockRouter):
+    """A `respx.MockRouter` that tells its side effects whether the client is async, and
+    puts routes a test adds ahead of the mock's own, so a test's route always wins (over
+    the pass-through catch-all, and over a MiniMax host it means to answer itself)."""
+
+    _builtin: frozenset[int] = frozenset()
+
+    def seal(self) -> None:
+        """Mark the routes so far as the mock's own; routes added later go ahead of them."""
+        self._builtin = frozenset(id(route) for route in self.routes)
+
+    def add(self, route: Route, *, name: str | None = None) -> Route:
+        added = super().add(route, name=name)
+        if self._builtin and id(added) not in self._builtin:
+            ordered = [r for r in self.routes if id(r) not in self._builtin]
+            ordered += [r for r in self.routes if id(r) in self._builtin]
+            routes = RouteList()
+            for r in ordered:
+                routes.add(r, name=r.name)
+            self.routes[:] = routes
+        return added
+
+    def resolve(self, request: httpx.Request) -> ResolvedRoute:
+        token = _ASYNC.set(False)
+        try:
+            return super().resolve(request)
+        finally:
+            _ASYNC.reset(token)
+
+    async def aresolve(self, request: httpx.Request) -> ResolvedRoute:
+        token = _ASYNC.set(True)
+        try:
+            return await super().aresolve(request)
+        finally:
+            _ASYNC.reset(token)
+
+
+def _root(url: str, *, gateway: bool = False) -> httpx.URL:
+    """A base URL without a trailing slash; for a gateway, also without `/minimaxi[/v1]`,
+    since clients append `/minimaxi/v1/...` themselves but users write it either way."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) base URL such as https://hub.example.com")
+    path = parts.path.rstrip("/")
+    if gateway:
+        for suffix in ("/minimaxi/v1", "/minimaxi"):
+            if path.endswith(suffix):
+                path = path[: -len(suffix)]
+                break
+    return httpx.URL(scheme=parts.scheme, host=parts.hostname, port=parts.port, path=path or "/")
+
+
+def _pattern(root: httpx.URL) -> dict[str, Any]:
+    lookups: dict[str, Any] = {"scheme": root.scheme, "host": root.host}
+    if root.port is not None:
+        lookups["port"] = root.port
+    prefix = root.path.rstrip("/")
+    if prefix:
+        lookups["path__startswith"] = prefix + "/"
+    return lookups
+
+
+class InProcess:
+    """One mock and its app, served to httpx clients without a socket.
+
+    Lives for the test session: the app, the async transport and the sync transport's
+    helper thread are built once; each test gets a fresh router over them.
+    """
+
+    def __init__(self, mock: MiniMaxMock) -> None:
+        self.mock = mock
+        self.app = create_app(mock)
+        self._async = AsyncASGITransport(app=self.app, client=("127.0.0.1", 123))
+        self._sync: SyncASGITransport | None = None
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    def router(
+        self,
+        *,
+        hosts: Sequence[str] = (),
+        gateway_urls: Sequence[str] = (),
+        cdn_url: str = CDN_URL,
+        unmatched: str = "passthrough",
+    ) -> MiniMaxRouter:
+        """A router (not started) claiming the MiniMax hosts plus `hosts`, each gateway base
+        URL and the download host; everything else passes through or is refused."""
+        if unmatched not in UNMATCHED_MODES:
+            raise ValueError(f"unmatched: {unmatched!r} is not one of {', '.join(UNMATCHED_MODES)}")
+        router = MiniMaxRouter(assert_all_called=False, assert_all_mocked=True)
+        for host in dict.fromkeys((*MINIMAX_HOSTS, *hosts)):
+            router.route(host=host, name=f"minimax {host}").mock(side_effect=self._forward(""))
+        for url in gateway_urls:
+            root = _root(url, gateway=True)
+            router.route(**_pattern(root), name=f"gateway {root}").mock(
+                side_effect=self._forward(root.path.rstrip("/"))
+            )
+        cdn = _root(cdn_url)
+        router.route(**_pattern(cdn), name=f"cdn {cdn}").mock(
+            side_effect=self._forward(cdn.path.rstrip("/"))
+        )
+        router.route(name="unmatched").mock(side_effect=_unmatched(router, unmatched))
+        router.seal()
+        return router
+
+    # -- forwarding -------------------------------------------------------------------
+
+    def _forward(self, prefix: str) -> Callable[[httpx.Request], SideEffectResult]:
+        def forward(request: httpx.Request) -> SideEffectResult:
+            inner = _inner_request(request, prefix)
+            if _ASYNC.get():
+                return self._send_async(inner, request)
+            return self._send_sync(inner, request)
+
+        return forward
+
+    def _send_sync(self, inner: httpx.Request, outer: httpx.Request) -> httpx.Response:
+        if self._sync is None:
+            self._sync = SyncASGITransport(self.app)
+        try:
+            response = self._sync.handle_request(inner)
+        except httpx.RequestError as exc:  # a connection fault, as the client's own error
+            exc.request = outer
+            raise
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers.multi_items(),
+            content=response.content,
+            request=outer,
+        )
+
+    async def _send_async(self, inner: httpx.Request, outer: httpx.Request) -> httpx.Response:
+        try:
+            response = await self._async.handle_async_request(inner)
+            content = await response.aread()
+        except httpx.RequestError as exc:
+            exc.request = outer
+            raise
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers.multi_items(),
+            content=content,
+            request=outer,
+        )
+
+
+def _inner_request(request: httpx.Request, prefix: str) -> httpx.Request:
+    """The request as the app sees it: same host and headers, the base URL's path dropped."""
+    url = request.url
+    if prefix:
+        raw = url.raw_path[len(prefix.encode()) :]
+        url = url.copy_with(raw_path=raw if raw.startswith(b"/") else b"/" + raw)
+    return httpx.Request(request.method, url, headers=request.headers, content=request.content)
+
+
+def _unmatched(router: MiniMaxRouter, mode: str) -> Callable[[httpx.Request], SideEffectResult]:
+    def unmatched(request: httpx.Request) -> SideEffectResult:
+        if _claimed_elsewhere(router, request):
+            return None  # another respx router of this test answers it
+        if mode == "passthrough":
+            return request  # respx sends it for real
+        raise NotMiniMax(
+            f"mockminimax refused {request.method} {request.url}: minimax_respx answers only "
+            f"the MiniMax hosts, the gateway base URLs and the download host it was given "
+            f"(unmatched = 'refuse'; use 'passthrough' to let other hosts through)"
+        )
+
+    return unmatched
+
+
+def _claimed_elsewhere(router: MiniMaxRouter, request: httpx.Request) -> bool:
+    """Whether another started respx router has a route for this request, so a test's own
+    `respx_mock` routes win over this router's pass-through or refusal."""
+    mocker = router.Mocker
+    if mocker is None:
+        return False
+    for other in mocker.routers:
+        if other is router:
+            continue
+        for route in other.routes:
+            pattern = route.pattern
+            if pattern is None or pattern.match(request):
+                return True
+    return False
