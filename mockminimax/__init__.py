@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._version import __version__
+from .control import MiniMaxControl, RecordedRequest, RequestLog, TaskInfo
 from .core.codes import ApiError
 from .core.faults import ConnectionFault, FaultRule, FaultRuleError, FaultRules, to_httpx_error
 from .core.mock import MiniMaxMock
@@ -18,12 +19,16 @@ __all__ = [
     "FaultRule",
     "FaultRuleError",
     "FaultRules",
+    "MiniMaxControl",
     "MiniMaxMock",
+    "RecordedRequest",
+    "RequestLog",
     "ServerThread",
     "Settings",
     "SettingsError",
     "Status",
     "Task",
+    "TaskInfo",
     "VideoRequest",
     "__version__",
     "create_app",
