@@ -2,8 +2,10 @@
 
 `httpx.ASGITransport` serves only `httpx.AsyncClient`; a sync `httpx.Client` (and respx
 answering one) needs the app run on an event loop of its own. `SyncASGITransport` keeps
-one such loop in a background thread (an anyio blocking portal) for its whole life, so
-a request costs a hop between threads, not a new loop.
+one loop per calling thread and runs the app on it in that thread: no thread hop, no new
+loop per request. Only when the calling thread already runs a loop (a sync client used
+inside an async test) does it hand the request to a background thread's loop (an anyio
+blocking portal).
 
 A connection fault (`reset`, `stall`, `truncate`) leaves the app as `ConnectionFault`;
 both transports here turn it into the httpx error a real socket would have given.
@@ -11,6 +13,7 @@ both transports here turn it into the httpx error a real socket would have given
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from contextlib import AbstractContextManager
 from typing import Any
@@ -40,6 +43,24 @@ class SyncASGITransport(httpx.BaseTransport):
         self._portal: BlockingPortal | None = None
         self._portal_cm: AbstractContextManager[BlockingPortal] | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = self._local.loop = asyncio.new_event_loop()
+            with self._lock:
+                self._loops.append(loop)
+        return loop
+
+    def _call(self, request: httpx.Request) -> tuple[int, Any, bytes]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._loop().run_until_complete(self._send(request))
+        result: tuple[int, Any, bytes] = self._get_portal().call(self._send, request)
+        return result
 
     def _get_portal(self) -> BlockingPortal:
         with self._lock:
@@ -54,7 +75,7 @@ class SyncASGITransport(httpx.BaseTransport):
             request.method, request.url, headers=request.headers, content=body
         )
         try:
-            status, headers, content = self._get_portal().call(self._send, forwarded)
+            status, headers, content = self._call(forwarded)
         except ConnectionFault as fault:
             raise to_httpx_error(fault, request) from None
         return httpx.Response(status, headers=headers, content=content, request=request)
@@ -69,3 +90,8 @@ class SyncASGITransport(httpx.BaseTransport):
             if self._portal_cm is not None:
                 self._portal_cm.__exit__(None, None, None)
             self._portal = self._portal_cm = None
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            if not loop.is_running():
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
