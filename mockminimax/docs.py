@@ -10,24 +10,52 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .core.catalog import MODELS, RESOLUTIONS
 from .core.codes import CODES
-from .core.faults import directives_table, reference_table
+from .core.faults import DIRECTIVES, KEYS
 from .core.settings import Settings
 from .server.routes import ROUTES
 
-__all__ = ["SECTIONS", "render", "update_readme"]
+__all__ = ["SECTIONS", "fault_directives_table", "fault_keys_table", "render", "update_readme"]
 
 
 def _env(name: str) -> str:
     return f"MOCKMINIMAX_{name.upper()}"
 
 
+def _cell(text: str) -> str:
+    return re.sub(r"(?<!\\)\|", r"\\|", text)  # a bare | would end the cell
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def fault_keys_table() -> str:
+    """The rule reference, from `faults.KEYS`."""
+    return _table(
+        ("key", "kind", "values", "what"),
+        [(f"`{k.name}`", k.group, k.values, k.help) for k in KEYS],
+    )
+
+
+def fault_directives_table() -> str:
+    """The prompt directives, from `faults.DIRECTIVES`."""
+    rows = []
+    for name, (what, _) in DIRECTIVES.items():
+        example, _, effect = what.partition(": ")
+        rows.append((f"{example} (`{name}`)", effect))
+    return _table(("directive", "effect"), rows)
+
+
 def models_table() -> str:
-    rows = ["| model | mode | resolution: durations (s) | default |", "|---|---|---|---|"]
+    """The V1 model matrix and output sizes, from the catalog."""
+    rows = []
     for model in MODELS.values():
         for mode in model.modes:
             cells = "; ".join(
@@ -35,45 +63,43 @@ def models_table() -> str:
                 for res in model.resolutions(mode)
             )
             default = f"{model.default_resolution}, 6 s"
-            rows.append(f"| `{model.name}` | {mode.label} | {cells} | {default} |")
-    rows.append("")
-    rows.append("| resolution | output (16:9) | source |")
-    rows.append("|---|---|---|")
-    rows.extend(f"| {r.name} | {r.width}x{r.height} | {r.source} |" for r in RESOLUTIONS.values())
-    return "\n".join(rows)
+            rows.append((f"`{model.name}`", mode.label, cells, default))
+    sizes = [(r.name, f"{r.width}x{r.height}", r.source) for r in RESOLUTIONS.values()]
+    return (
+        _table(("model", "mode", "resolution: durations (s)", "default"), rows)
+        + "\n\n"
+        + _table(("resolution", "output (16:9)", "source"), sizes)
+    )
 
 
 def codes_table() -> str:
-    rows = ["| code | status_msg | meaning | V2 HTTP |", "|---|---|---|---|"]
+    """The error-code table."""
+    rows = []
     for c in CODES.values():
         http = f"{c.v2_http[0]} `{c.v2_http[1]}`" if c.v2_http[1] else str(c.v2_http[0])
-        rows.append(f"| {c.code} | `{c.message}` | {c.meaning} | {http} |")
-    return "\n".join(rows)
+        rows.append((str(c.code), f"`{c.message}`", c.meaning, http))
+    return _table(("code", "status_msg", "meaning", "V2 HTTP"), rows)
 
 
 def routes_table() -> str:
-    rows = ["| surface | method | path | what |", "|---|---|---|---|"]
-    for r in ROUTES:
-        what = r.summary.replace("|", "\\|")
-        rows.append(f"| {r.surface.name} | {', '.join(r.methods)} | `{r.path}` | {what} |")
-    return "\n".join(rows)
+    """The route list."""
+    rows = [(r.surface.name, ", ".join(r.methods), f"`{r.path}`", r.summary) for r in ROUTES]
+    return _table(("surface", "method", "path", "what"), rows)
 
 
 def settings_table() -> str:
-    rows = [
-        "| setting | default | environment | what | reference conflict it resolves |",
-        "|---|---|---|---|---|",
-    ]
+    """Every setting with its default, variable, help and the conflict it resolves."""
     defaults = Settings()
+    rows = []
     for f in dataclasses.fields(Settings):
         default = getattr(defaults, f.name)
         shown = "none" if default in (None, ()) else f"`{default}`"
         choices = f.metadata.get("choices") or ()
-        listed = " \\| ".join(choices)
-        what = f.metadata["help"] + (f" ({listed})" if choices else "")
+        what = f.metadata["help"] + (f" ({' | '.join(choices)})" if choices else "")
         conflict = f.metadata.get("conflict") or ""
-        rows.append(f"| `{f.name}` | {shown} | `{_env(f.name)}` | {what} | {conflict} |")
-    return "\n".join(rows)
+        rows.append((f"`{f.name}`", shown, f"`{_env(f.name)}`", what, conflict))
+    header = ("setting", "default", "environment", "what", "reference conflict it resolves")
+    return _table(header, rows)
 
 
 SECTIONS: dict[str, Callable[[], str]] = {
@@ -81,8 +107,8 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "codes": codes_table,
     "routes": routes_table,
     "settings": settings_table,
-    "fault_keys": reference_table,
-    "fault_directives": directives_table,
+    "fault_keys": fault_keys_table,
+    "fault_directives": fault_directives_table,
 }
 
 

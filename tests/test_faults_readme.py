@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mockminimax.core.faults import KEYS, directives_table, reference_table
+from mockminimax.core.faults import KEYS
+from mockminimax.docs import fault_directives_table, fault_keys_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -34,8 +35,8 @@ def test_recipes_run_as_written() -> None:
 
 def test_rule_tables_are_generated_from_the_code() -> None:
     text = section()
-    assert reference_table() in text
-    assert directives_table() in text
+    assert fault_keys_table() in text
+    assert fault_directives_table() in text
     for key in KEYS:
         assert f"| `{key.name}` |" in text
 

@@ -41,11 +41,9 @@ __all__ = [
     "FaultRules",
     "Key",
     "directive_rule",
-    "directives_table",
     "header_rule",
     "parse_rule",
     "parse_rules",
-    "reference_table",
     "rule_from_mapping",
     "to_httpx_error",
 ]
@@ -740,24 +738,3 @@ def to_httpx_error(fault: ConnectionFault | str, request: httpx.Request) -> http
             request=request,
         )
     raise ValueError(f"{kind!r} is not a connection fault that raises (reset, stall, truncate)")
-
-
-# -- documentation ----------------------------------------------------------------------
-
-
-def reference_table() -> str:
-    """The README's rule reference, generated from `KEYS`."""
-    rows = ["| key | kind | values | what |", "|---|---|---|---|"]
-    for key in KEYS:
-        what = key.help.replace("|", "\\|")
-        rows.append(f"| `{key.name}` | {key.group} | {key.values} | {what} |")
-    return "\n".join(rows)
-
-
-def directives_table() -> str:
-    """The README's prompt directive list, generated from `DIRECTIVES`."""
-    rows = ["| directive | effect |", "|---|---|"]
-    for name, (what, _) in DIRECTIVES.items():
-        example, _, effect = what.partition(": ")
-        rows.append(f"| {example} (`{name}`) | {effect} |")
-    return "\n".join(rows)

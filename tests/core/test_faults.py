@@ -24,13 +24,13 @@ from mockminimax.core.faults import (
     header_rule,
     parse_rule,
     parse_rules,
-    reference_table,
     rule_from_mapping,
     to_httpx_error,
 )
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.ratelimit import RPM_PRESETS, RateLimiter
 from mockminimax.core.settings import Settings, SettingsError, read_config
+from mockminimax.docs import fault_keys_table
 from mockminimax.server.routes import API_ROUTE_NAMES
 from mockminimax.server.routes import ROUTES as SERVER_ROUTES
 
@@ -179,7 +179,7 @@ def test_every_key_has_a_field_and_every_action_a_key() -> None:
     fields = {f for f in FaultRule.__dataclass_fields__ if not f.startswith("_")}
     assert fields == {k.name for k in KEYS}
     assert set(ACTIONS) <= fields
-    table = reference_table()
+    table = fault_keys_table()
     for key in KEYS:
         assert f"| `{key.name}` |" in table
 
