@@ -172,6 +172,8 @@ class Settings:
         "Creates per minute per API key (sliding window; past it, 1002). A number or a "
         "preset: free 5, paid 20, standard 20, pro 30, scale 40, business 50, h3 300. "
         "Unset = no limit.",
+        conflict="the intl rate-limit table is cut off; the CN docs give Hailuo 5 free / "
+        "20 paid RPM, which the presets follow",
     )
     stall_seconds: float = _opt(
         30.0,
