@@ -9,22 +9,32 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import parse_qsl
 
 __all__ = ["Journal", "JournalEntry"]
 
 
+def _mask(value: str) -> str:
+    if len(value) <= 12:
+        return value[:7] + "***"
+    return f"{value[:10]}***{value[-4:]}"
+
+
 @dataclass
 class JournalEntry:
+    """One request. Headers and query stay raw, as the server got them, until read:
+    decoding them on every request would cost the hot path for entries nobody reads."""
+
     seq: int
     time: float
     method: str
     path: str
-    query: dict[str, str]
+    raw_query: bytes = field(repr=False)
     surface: str
     route: str
-    headers: dict[str, str]
+    raw_headers: list[tuple[bytes, bytes]] = field(repr=False)
     request_body: Any
     status: int = 0
     response_body: Any = None
@@ -33,8 +43,25 @@ class JournalEntry:
     task_id: str | None = None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(parse_qsl(self.raw_query.decode("latin-1"), keep_blank_values=True))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The request headers, Authorization masked."""
+        decoded = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_headers}
+        if "authorization" in decoded:
+            decoded["authorization"] = _mask(decoded["authorization"])
+        return decoded
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {
+            f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("raw_")
+        }
+        data["query"] = self.query
+        data["headers"] = self.headers
+        return data
 
 
 class Journal:

@@ -65,12 +65,6 @@ def _abbrev(value: Any) -> Any:
     return value
 
 
-def _mask(value: str) -> str:
-    if len(value) <= 12:
-        return value[:7] + "***"
-    return f"{value[:10]}***{value[-4:]}"
-
-
 class Exchange:
     """The request being answered, with what the journal will say about it."""
 
@@ -98,22 +92,31 @@ class Exchange:
         #: The fault rule that fired on this request, if one did.
         self.fault: FaultRule | None = None
         self.tags: dict[str, Any] = {}
-        headers = {k: (_mask(v) if k == "authorization" else v) for k, v in request.headers.items()}
+        scope = request.scope
         self.entry = JournalEntry(
             seq=0,
             time=mock.now(),
-            method=request.method,
-            path=request.url.path,
-            query=dict(request.query_params),
+            method=scope["method"],
+            path=scope["path"],
+            raw_query=scope.get("query_string", b""),
             surface=surface.name,
             route=route,
-            headers=headers,
+            raw_headers=scope["headers"],
             request_body=None,
         )
 
     @property
     def settings(self) -> Any:
         return self.mock.settings
+
+    def base_url(self) -> str:
+        """scheme://host of the request, for the download URLs it is handed."""
+        scope = self.request.scope
+        for key, value in scope["headers"]:
+            if key == b"host":
+                return f"{scope['scheme']}://{value.decode('latin-1')}"
+        host, port = scope.get("server") or ("127.0.0.1", 80)
+        return f"{scope['scheme']}://{host}:{port}"
 
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)

@@ -78,7 +78,7 @@ def _file_task(ex: Exchange, key: str) -> Task:
 
 async def retrieve(ex: Exchange) -> Response:
     task = _file_task(ex, authenticate(ex))
-    file = ex.mock.file_object(task, str(ex.request.base_url))
+    file = ex.mock.file_object(task, ex.base_url())
     return ex.json({"file": file.to_json(), "base_resp": OK})
 
 

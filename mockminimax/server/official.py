@@ -68,7 +68,7 @@ def file_task(ex: Exchange, key: str | None) -> Task:
 
 async def retrieve(ex: Exchange) -> Response:
     task = file_task(ex, ex.mock.check_key(bearer(ex)))
-    file = ex.mock.file_object(task, str(ex.request.base_url))
+    file = ex.mock.file_object(task, ex.base_url())
     return ex.json({"file": file.to_json(), "base_resp": OK})
 
 

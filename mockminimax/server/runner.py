@@ -50,6 +50,8 @@ def uvicorn_config(mock: MiniMaxMock, **extra: Any) -> uvicorn.Config:
         "http": protocol_class(http),
         "lifespan": "off",
         "log_level": mock.settings.log_level,
+        # uvicorn formats each access line before the level drops it: off unless shown.
+        "access_log": mock.settings.log_level in ("info", "debug", "trace"),
         "timeout_graceful_shutdown": 2,
         "server_header": False,
     }
