@@ -7,6 +7,7 @@ One-Hub its own JSON shapes, the storage CDN Aliyun OSS's XML, the control API p
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -50,17 +51,20 @@ def _allow(exc: Problem) -> dict[str, str] | None:
     return {"Allow": exc.allow} if exc.allow else None
 
 
-class Surface:
+class Surface(ABC):
+    """One service the app imitates: the errors it expects, their shape, its headers."""
+
     name = "surface"
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ApiError)
 
+    @abstractmethod
     def error(self, exc: Exception, ex: Exchange) -> Response:
-        raise NotImplementedError
+        """`exc` answered the way this surface's real service answers it."""
 
-    def finish(self, response: Response, ex: Exchange) -> None:
-        """Headers every answer of this surface carries."""
+    def finish(self, response: Response, ex: Exchange) -> None:  # noqa: B027 (optional hook)
+        """Headers every answer of this surface carries (none by default)."""
 
 
 class OfficialSurface(Surface):
