@@ -152,7 +152,7 @@ def _serve(settings: Settings) -> int:
 
 
 def _validate(path: str, gateway: bool, settings: Settings) -> int:
-    from .core.validation import _type_name, validate_create
+    from .core.validation import BodyError, parse_body, validate_create
 
     try:
         if path == "-":
@@ -164,16 +164,13 @@ def _validate(path: str, gateway: bool, settings: Settings) -> int:
         print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        error = ApiError(2013, f"invalid params, request body is not valid JSON: {exc}")
-        return _refused({"task_id": "", "base_resp": _base(error)})
-    try:
-        if gateway:
-            if not isinstance(body, dict):
-                raise GatewayRefusal(f"request body must be a JSON object, got {_type_name(body)}")
-            body = normalize(body)
-        request = validate_create(body, settings)
+        try:
+            body = parse_body(raw.encode())
+        except BodyError as exc:  # as each surface words a body that is no JSON object
+            if gateway:
+                raise GatewayRefusal(str(exc)) from None
+            raise ApiError(2013, f"invalid params, {exc}") from None
+        request = validate_create(normalize(body) if gateway else body, settings)
     except GatewayRefusal as exc:
         return _refused({"code": exc.code, "message": exc.message}, f"HTTP {exc.status}")
     except ApiError as exc:

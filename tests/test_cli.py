@@ -566,11 +566,12 @@ def test_validate_malformed_json_gives_the_2013_body(body_file: Path) -> None:
         {"model": "MiniMax-Hailuo-2.3", "prompt": "x", "duration": 10, "resolution": "1080P"},
         {"prompt": "x", "duration": "6"},
         [1],
+        '{"prompt": ',
     ],
-    ids=["no-prompt", "matrix", "duration-type", "array"],
+    ids=["no-prompt", "matrix", "duration-type", "array", "malformed"],
 )
 def test_validate_gateway_applies_the_gateways_rules(body: Any) -> None:
-    text = json.dumps(body)
+    text = body if isinstance(body, str) else json.dumps(body)
     result = run_cli("validate", "--gateway", "-", stdin=text)
     assert result.returncode == 1
     answer = api_answer(text.encode(), gateway=True)

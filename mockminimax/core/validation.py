@@ -8,6 +8,7 @@ parameter").
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
 from .settings import Settings
 
-__all__ = ["VideoRequest", "validate_create"]
+__all__ = ["BodyError", "VideoRequest", "parse_body", "validate_create"]
 
 _IMAGE_FIELDS = ("first_frame_image", "last_frame_image")
 _BOOL_FIELDS = ("prompt_optimizer", "fast_pretreatment", "aigc_watermark")
@@ -75,6 +76,21 @@ def _type_name(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return "an object"
+
+
+class BodyError(ValueError):
+    """A create body that is not a JSON object; each surface words the refusal its own way."""
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The create body as a JSON object, or `BodyError` saying why it is not one."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BodyError(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BodyError(f"request body must be a JSON object, got {_type_name(data)}")
+    return data
 
 
 def _check_types(body: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 from ..core.faults import FaultRule
 from ..core.journal import JournalEntry
 from ..core.mock import MiniMaxMock
-from ..core.validation import _type_name
+from ..core.validation import BodyError, parse_body
 
 if TYPE_CHECKING:
     from .surfaces import Surface
@@ -162,14 +162,11 @@ class Exchange:
                     field="Content-Type",
                 )
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = parse_body(raw)
+        except BodyError as exc:
             self.entry.request_body = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
-            raise Problem("json", f"request body is not valid JSON: {exc}") from None
+            raise Problem("json", str(exc)) from None
         self.entry.request_body = _abbrev(data)
-        if not isinstance(data, dict):
-            # Worded as validation words it ("a string", "null"), never a Python type name.
-            raise Problem("json", f"request body must be a JSON object, got {_type_name(data)}")
         self._json = data
         return data
 
