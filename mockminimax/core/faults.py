@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .onehub import strip_key
+
 if TYPE_CHECKING:
     import httpx
 
@@ -339,7 +341,7 @@ class FaultRule:
             self.prompt_contains.lower() not in (call.prompt or "").lower()
         ):
             return False
-        return self.api_key is None or _bare_key(call.api_key) == _bare_key(self.api_key)
+        return self.api_key is None or strip_key(call.api_key) == strip_key(self.api_key)
 
     def due(self, n: int) -> bool:
         """Whether the nth matching call is one this rule fires on (before probability)."""
@@ -388,13 +390,6 @@ class FaultRule:
 
     def __repr__(self) -> str:
         return f"FaultRule({self.to_text()!r}, matched={self.matched}, hits={self.hits})"
-
-
-def _bare_key(key: str | None) -> str:
-    text = (key or "").strip()
-    if text.lower().startswith("bearer "):
-        text = text[7:].strip()
-    return text[3:] if text.startswith("sk-") else text
 
 
 def _text_value(value: Any) -> str:
@@ -479,15 +474,20 @@ def rule_from_mapping(mapping: Mapping[str, Any]) -> FaultRule:
     return FaultRule(**_mapping(mapping.items()))
 
 
-def parse_rule(text: str) -> FaultRule:
-    """A rule from the text syntax, `route=create,minimax_error=1002,times=2`."""
+def _text_keys(text: str) -> dict[str, Any]:
+    """The keys of a rule in the text syntax, every one with a value."""
     if not text.strip():
         raise FaultRuleError("rule", "is empty; write keys as key=value,key=value")
     pairs = _pairs(text)
     for key, value in pairs:
         if value is None:
             raise FaultRuleError(key, "needs a value: write key=value")
-    return FaultRule(**_mapping(pairs))
+    return _mapping(pairs)
+
+
+def parse_rule(text: str) -> FaultRule:
+    """A rule from the text syntax, `route=create,minimax_error=1002,times=2`."""
+    return FaultRule(**_text_keys(text))
 
 
 def parse_rules(value: Any) -> tuple[FaultRule, ...]:
@@ -525,11 +525,7 @@ def _one_shot(mapping: dict[str, Any], source: str) -> FaultRule:
 
 def header_rule(text: str) -> FaultRule:
     """The one-request rule of an `X-Mock-Fault` header (id `header`)."""
-    pairs = _pairs(text)
-    for key, value in pairs:
-        if value is None:
-            raise FaultRuleError(key, "needs a value: write key=value")
-    return _one_shot(_mapping(pairs), "header")
+    return _one_shot(_text_keys(text), "header")
 
 
 #: Prompt directive shorthands: name -> (what it means, the keys it stands for).
