@@ -40,16 +40,16 @@ from typing import Any
 import httpx
 import respx
 
+from mockminimax.core.hosts import API_BASE_URL as BASE_URL
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.settings import Settings
 from mockminimax.pytest_plugin import (
     FixtureOptions,
     begin_server,
-    prepare,
     respx_for_test,
     start_server,
 )
-from mockminimax.respx_router import BASE_URL, InProcess
+from mockminimax.respx_router import InProcess
 
 HERE = Path(__file__).resolve().parent
 KEY = "bench-key"
@@ -152,8 +152,8 @@ def reset_costs(calls: int) -> None:
 
         bare = per_call(bare_respx, calls)
         row("baseline: respx.mock with one route, started, stopped", bare)
-        row("  prepare() alone (MiniMaxMock.configure)", per_call(
-            lambda: prepare(backend.mock, OPTIONS.settings), calls))  # fmt: skip
+        row("  MiniMaxMock.configure alone", per_call(
+            lambda: backend.mock.configure(OPTIONS.settings), calls))  # fmt: skip
         marker = {"timing": "instant", "api_keys": [KEY], "faults": ["route=query,http_status=503"]}
         row("  marker merge (3 keys, one fault rule)", per_call(
             lambda: OPTIONS.merged(marker), calls))  # fmt: skip

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .control import MiniMaxControl
+from .core.hosts import API_BASE_URL, CDN_URL, UNMATCHED_MODES
 from .core.mock import MiniMaxMock
 from .core.settings import SETTING_NAMES, Settings, SettingsError
 
@@ -40,7 +41,6 @@ __all__ = [
     "FixtureOptions",
     "begin_respx",
     "begin_server",
-    "prepare",
     "respx_for_test",
     "start_server",
 ]
@@ -48,7 +48,6 @@ __all__ = [
 #: The fixtures this plugin offers, as the README lists them.
 FIXTURES: tuple[str, ...] = ("minimax_server", "minimax_respx", "minimax_payloads")
 
-_CDN_URL = "https://video-product.cdn.minimax.io"
 
 #: ini option -> (help, default). The README's option table is checked against this.
 INI_OPTIONS: dict[str, tuple[str, str]] = {
@@ -59,7 +58,7 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
     "minimax_settings": ("Any other setting, one NAME=VALUE per line.", ""),
     "minimax_hosts": ("Extra API hosts minimax_respx answers, besides MiniMax's five.", ""),
     "minimax_gateway_urls": ("Gateway base URLs minimax_respx answers (/minimaxi/v1/...).", ""),
-    "minimax_cdn_url": ("Download host minimax_respx puts in download_url and answers.", _CDN_URL),
+    "minimax_cdn_url": ("Download host minimax_respx puts in download_url and answers.", CDN_URL),
     "minimax_unmatched": ("Other hosts under minimax_respx: passthrough or refuse.", "passthrough"),
     "minimax_server_host": (
         "Interface minimax_server binds; the port is always a free one.",
@@ -97,7 +96,7 @@ class FixtureOptions:
     settings: Settings
     hosts: tuple[str, ...] = ()
     gateway_urls: tuple[str, ...] = ()
-    cdn_url: str = _CDN_URL
+    cdn_url: str = CDN_URL
     unmatched: str = "passthrough"
 
     def merged(self, values: Mapping[str, Any]) -> FixtureOptions:
@@ -131,8 +130,8 @@ def _plugin_value(name: str, value: Any) -> Any:
         raise SettingsError(name, f"{value!r} is not a list of strings")
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(name, f"{value!r} is not a non-empty string")
-    if name == "unmatched" and value not in ("passthrough", "refuse"):
-        raise SettingsError(name, f"{value!r} is not one of passthrough, refuse")
+    if name == "unmatched" and value not in UNMATCHED_MODES:
+        raise SettingsError(name, f"{value!r} is not one of {', '.join(UNMATCHED_MODES)}")
     if name == "cdn_url" and not value.startswith(("http://", "https://")):
         raise SettingsError(name, f"{value!r} is not an http(s) URL")
     return value.strip()
@@ -235,12 +234,8 @@ def resolve_options(node: pytest.Item | pytest.Collector, base: FixtureOptions) 
 
 
 # -- the per-test reset, shared by both fixtures and the benchmarks ----------------------
-
-
-def prepare(mock: MiniMaxMock, settings: Settings) -> None:
-    """Fresh state for a test: its settings (fault rules included), no tasks or journal,
-    the clock and the seed rewound."""
-    mock.configure(settings)
+# Each test starts from `MiniMaxMock.configure(its settings)`: its fault rules, no tasks or
+# journal, the clock and the seed rewound.
 
 
 def start_server(options: FixtureOptions, host: str, timeout: float) -> ServerThread:
@@ -271,26 +266,24 @@ def begin_server(server: ServerThread, options: FixtureOptions) -> MiniMaxContro
             f"mockminimax: the live server at {server.url} stopped during the session",
             pytrace=False,
         )
-    prepare(server.mock, options.settings)
+    server.mock.configure(options.settings)
     return MiniMaxControl(server.mock, server.url, kind="server")
 
 
 def begin_respx(backend: InProcess, options: FixtureOptions) -> MiniMaxControl:
     """Reset the in-process mock and build this test's router (not started yet)."""
-    settings = options.settings
-    if settings.public_url is None:
-        settings = settings.replace(public_url=options.cdn_url)
-    prepare(backend.mock, settings)
+    cdn_url = options.settings.public_url or options.cdn_url
+    backend.mock.configure(options.settings.replace(public_url=cdn_url))
     router = backend.router(
         hosts=options.hosts,
         gateway_urls=options.gateway_urls,
-        cdn_url=settings.public_url or options.cdn_url,
+        cdn_url=cdn_url,
         unmatched=options.unmatched,
     )
-    from .respx_router import BASE_URL
-
     gateway = options.gateway_urls[0] if options.gateway_urls else None
-    return MiniMaxControl(backend.mock, BASE_URL, kind="respx", gateway_url=gateway, router=router)
+    return MiniMaxControl(
+        backend.mock, API_BASE_URL, kind="respx", gateway_url=gateway, router=router
+    )
 
 
 @contextmanager

@@ -6,8 +6,8 @@ respx calls a route's side effect synchronously for both client kinds, then awai
 result only when an `httpx.AsyncClient` sent the request (respx `Router.aresolve`). The
 router therefore notes which kind of resolution is under way (a context variable set by
 `MiniMaxRouter.resolve`/`aresolve`), and the side effect answers a sync client through
-`SyncASGITransport` (the app on a loop in a helper thread) or hands an async client a
-coroutine over `AsyncASGITransport` on the client's own loop. Both transports turn a
+`SyncASGITransport` (the app on an event loop of the calling thread's own) or hands an
+async client a coroutine over `AsyncASGITransport` on the client's own loop. Both transports turn a
 connection fault into the httpx error a socket would give (`core.faults.to_httpx_error`),
 so a fault rule reads the same under either fixture.
 """
@@ -23,34 +23,17 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute, Route, RouteList
 
+from .core.hosts import CDN_URL, MINIMAX_HOSTS, UNMATCHED_MODES
 from .core.mock import MiniMaxMock
 from .inprocess import AsyncASGITransport, SyncASGITransport
 from .server.app import create_app
 
 __all__ = [
-    "BASE_URL",
-    "CDN_URL",
-    "MINIMAX_HOSTS",
-    "UNMATCHED_MODES",
     "InProcess",
     "MiniMaxRouter",
     "NotMiniMax",
 ]
 
-#: The hosts MiniMax serves its API on (international, mainland, legacy, newest CN).
-MINIMAX_HOSTS: tuple[str, ...] = (
-    "api.minimax.io",
-    "api.minimaxi.com",
-    "api.minimax.chat",
-    "api.minimaxi.chat",
-    "api.minimax.cn",
-)
-#: Where `base_url` points in-process: the international API.
-BASE_URL = "https://api.minimax.io"
-#: The download host handed out in `download_url` (the real one: AliyunOSS behind a CDN).
-CDN_URL = "https://video-product.cdn.minimax.io"
-#: What happens to requests for other hosts.
-UNMATCHED_MODES: tuple[str, ...] = ("passthrough", "refuse")
 
 _ASYNC: ContextVar[bool] = ContextVar("mockminimax_respx_async", default=False)
 

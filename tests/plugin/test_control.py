@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from mockminimax.control import DEFAULT_API_KEY, MiniMaxControl, RequestLog
+from mockminimax.core.hosts import CDN_URL
 from mockminimax.core.mock import MiniMaxMock
-from mockminimax.respx_router import CDN_URL, InProcess, _root
+from mockminimax.respx_router import InProcess, _root
 
 BODY = {"model": "MiniMax-Hailuo-2.3", "prompt": "A heron takes off [Tilt up]."}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from mockminimax import pytest_plugin
 from mockminimax.control import DEFAULT_API_KEY, MiniMaxControl
+from mockminimax.core.hosts import CDN_URL, MINIMAX_HOSTS
 from mockminimax.core.mock import MiniMaxMock
-from mockminimax.respx_router import CDN_URL, MINIMAX_HOSTS
 
 from .conftest import Downstream
 
