@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -10,8 +9,9 @@ from starlette.responses import Response
 
 from .._version import __version__
 from ..core.clock import VirtualClock
-from ..core.faults import FaultRuleError, parse_rule, rule_from_mapping
+from ..core.faults import FaultRuleError
 from ..core.tasks import Status, Task
+from ..core.validation import BodyError, parse_body
 from .exchange import Exchange
 from .surfaces import ControlError
 
@@ -145,18 +145,19 @@ async def faults(ex: Exchange) -> Response:
 
 async def add_fault(ex: Exchange) -> Response:
     """One rule, as a JSON object of keys or as `key=value,...` text; answered with its id."""
-    raw = (await ex.body()).decode("utf-8", "replace").strip()
+    raw = (await ex.body()).strip()
     try:
-        if raw.startswith("{"):
+        if raw.startswith(b"{"):
             try:
-                keys = json.loads(raw)
-            except ValueError as exc:
-                raise ControlError(400, f"request body is not valid JSON: {exc}") from None
+                keys = parse_body(raw)
+            except BodyError as exc:
+                raise ControlError(400, str(exc)) from None
             ex.entry.request_body = keys
-            rule = ex.mock.faults.add_rule(rule_from_mapping(keys))
+            rule = ex.mock.faults.add_rule(keys)
         else:
-            ex.entry.request_body = raw
-            rule = ex.mock.faults.add_rule(parse_rule(raw))
+            text = raw.decode("utf-8", "replace")
+            ex.entry.request_body = text
+            rule = ex.mock.faults.add_rule(text)
     except FaultRuleError as exc:
         raise ControlError(400, str(exc), exc.key) from None
     return ex.json(rule.to_json(), 201)
