@@ -51,7 +51,15 @@ __all__ = [
 ]
 
 #: Route names a rule may match; the server's route list is tested against these.
-ROUTES = ("create", "query", "retrieve", "retrieve_content", "download", "any")
+ROUTES = (
+    "create",
+    "query",
+    "retrieve",
+    "retrieve_content",
+    "download",
+    "upload",
+    "any",
+)
 #: Surfaces a rule may match: `cdn` is the download host, which serves `download` only.
 SURFACES = ("official", "gateway", "cdn", "any")
 CONNECTION_KINDS = ("reset", "stall", "truncate", "malformed")
@@ -179,7 +187,8 @@ _READERS: dict[str, Callable[[Key, Any], Any]] = {
 #: Every rule key, in the order the README lists them and `to_text` writes them.
 KEYS: tuple[Key, ...] = (
     Key("route", "match", "choice", "the call: create, query, files/retrieve, "
-        "files/retrieve_content, a download_url (default any)", ROUTES),
+        "files/retrieve_content, a download_url, files/upload (upload) (default any)",
+        ROUTES),
     Key("surface", "match", "choice", "official `/v1`, gateway `/minimaxi/v1`, or the download "
         "host cdn (default any)", SURFACES),
     Key("model", "match", "text", "the create body's model, ignoring case; only creates carry one"),

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from .clock import Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
 from .faults import FaultRule, FaultRules
+from .files import FileStore, FileTooLarge, StoredFile, check_upload
 from .ids import IdSource
 from .journal import Journal
 from .ratelimit import RateLimiter
@@ -77,6 +78,11 @@ class MiniMaxMock:
                 RealClock() if settings.clock == "real" else VirtualClock(settings.start_time)
             )
             self.store = TaskStore(settings.max_tasks)
+            self.files = FileStore(
+                settings.max_files,
+                settings.max_file_store_bytes,
+                scoped=settings.scope_tasks_by_key,
+            )
             self.journal = Journal(settings.journal_size)
             self.timing = settings.timing_profile
             self.polls_mode = settings.clock == "polls"
@@ -201,6 +207,28 @@ class MiniMaxMock:
         body["base_resp"] = {"status_code": code, "status_msg": message_for(code)}
         return body
 
+    # -- uploads ----------------------------------------------------------------------
+
+    def upload_file(
+        self, purpose: str, filename: str, data: bytes, api_key: str | None
+    ) -> StoredFile:
+        """Check and keep an upload; ApiError 2013 names the field at fault, and a refused
+        upload draws no ID and evicts nothing."""
+        media = check_upload(
+            purpose, filename, data, check_format=self.settings.upload_format_check == "purpose"
+        )
+        try:
+            self.files.admit(len(data))
+        except FileTooLarge as exc:
+            raise ApiError(2013, f"invalid params, file: {exc}", field="file") from None
+        with self._lock:
+            file_id = self.ids.digits(15)
+            while file_id in self.files or self.store.by_file(file_id) is not None:
+                file_id = self.ids.digits(15)
+            file = StoredFile(file_id, filename, purpose, data, media, api_key, self.now())
+            self.files.add(file)
+        return file
+
     # -- files ------------------------------------------------------------------------
 
     def find_file(self, file_id: str, api_key: str | None) -> Task | None:
@@ -258,6 +286,7 @@ class MiniMaxMock:
         rules added since are dropped) with their counters at zero."""
         with self._lock:
             self.store.clear()
+            self.files.clear()
             self.journal.clear()
             self.faults.restore()
             self.limiter.clear()

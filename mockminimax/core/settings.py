@@ -167,6 +167,22 @@ class Settings:
     )
     journal_size: int = _opt(1000, "Requests kept in the journal; the oldest are dropped.")
     max_tasks: int = _opt(10000, "Tasks kept in the store; the oldest are evicted.")
+    upload_format_check: str = _opt(
+        "purpose",
+        "POST /v1/files/upload: refuse a file whose bytes are not a format its purpose "
+        "documents, or over the purpose's size cap (purpose), or keep any non-empty file (off).",
+        choices=("purpose", "off"),
+        conflict="the docs list formats per purpose; enforcement is documented only for "
+        "video_generation_input (HTTP 400)",
+    )
+    max_files: int = _opt(
+        1000, "Uploaded files kept (POST /v1/files/upload); past it the oldest are evicted."
+    )
+    max_file_store_bytes: int = _opt(
+        256 * 1024 * 1024,
+        "Bytes of uploaded files kept in all; past it the oldest are evicted, and a single "
+        "file larger than this is refused.",
+    )
     rpm: int | None = _opt(
         None,
         "Creates per minute per API key (sliding window; past it, 1002). A number or a "
@@ -196,7 +212,14 @@ class Settings:
                 raise SettingsError(
                     f.name, f"{getattr(self, f.name)!r} is not one of {', '.join(choices)}"
                 )
-        for name in ("journal_size", "max_tasks", "max_body_bytes", "download_ttl"):
+        for name in (
+            "journal_size",
+            "max_tasks",
+            "max_body_bytes",
+            "download_ttl",
+            "max_files",
+            "max_file_store_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(name, "must be at least 1")
         if not 0 <= self.port <= 65535:

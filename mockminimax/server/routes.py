@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import cdn, control, gateway, official
+from . import cdn, control, files, gateway, official
 from .exchange import Handler
 from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, Surface
 
@@ -41,6 +41,8 @@ def _api(surface: Surface, prefix: str, module: object) -> list[RouteSpec]:
 ROUTES: tuple[RouteSpec, ...] = (
     *_api(OFFICIAL, "/v1", official),
     *_api(GATEWAY, "/minimaxi/v1", gateway),
+    RouteSpec(OFFICIAL, "upload", ("POST",), "/v1/files/upload", files.upload,
+              "upload a file: multipart/form-data with purpose and file"),
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/video/{day}/{key}/output.mp4", cdn.download,
               "the MP4 behind a download_url (signed, expiring, Range and HEAD)"),
