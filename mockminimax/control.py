@@ -166,6 +166,9 @@ class TaskInfo:
     finishes_at: float | None = None
     polls: int = 0
     request: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: V2 tasks only: the status in V2's words (`queued` ... `cancelled`) and the task type.
+    v2_status: str | None = None
+    task_type: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TaskInfo:
@@ -262,7 +265,7 @@ class MiniMaxControl:
 
     def _find(self, ref: str) -> Task:
         __tracebackhide__ = True
-        task = self.mock.find_task(str(ref))
+        task = self.mock.find_task(str(ref), v2=None)
         if task is None:
             known = ", ".join(t.task_id for t in self.mock.store) or "none yet"
             raise LookupError(f"mockminimax has no task {ref!r} (tasks: {known})")

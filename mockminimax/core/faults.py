@@ -58,10 +58,14 @@ ROUTES = (
     "retrieve_content",
     "download",
     "upload",
+    "list_tasks",
+    "delete_task",
+    "context_ir",
+    "regenerate",
     "any",
 )
 #: Surfaces a rule may match: `cdn` is the download host, which serves `download` only.
-SURFACES = ("official", "gateway", "cdn", "any")
+SURFACES = ("official", "gateway", "cdn", "v2", "any")
 CONNECTION_KINDS = ("reset", "stall", "truncate", "malformed")
 TASK_KINDS = ("fail", "stuck", "slow")
 ACTIONS = ("minimax_error", "http_status", "connection", "task")
@@ -187,10 +191,10 @@ _READERS: dict[str, Callable[[Key, Any], Any]] = {
 #: Every rule key, in the order the README lists them and `to_text` writes them.
 KEYS: tuple[Key, ...] = (
     Key("route", "match", "choice", "the call: create, query, files/retrieve, "
-        "files/retrieve_content, a download_url, files/upload (upload) (default any)",
-        ROUTES),
-    Key("surface", "match", "choice", "official `/v1`, gateway `/minimaxi/v1`, or the download "
-        "host cdn (default any)", SURFACES),
+        "files/retrieve_content, a download_url, files/upload (upload); V2 also list_tasks, "
+        "delete_task, context_ir, regenerate (default any)", ROUTES),
+    Key("surface", "match", "choice", "official `/v1`, gateway `/minimaxi/v1`, V2 `/v2`, or the "
+        "download host cdn (default any)", SURFACES),
     Key("model", "match", "text", "the create body's model, ignoring case; only creates carry one"),
     Key("prompt_contains", "match", "text",
         "text in the create body's prompt, ignoring case; only creates carry one"),

@@ -22,7 +22,9 @@ from .journal import Journal
 from .ratelimit import RateLimiter
 from .settings import Settings
 from .tasks import Status, Task, TaskStore
+from .tasks_v2 import V2Tasks
 from .validation import VideoRequest, validate_create
+from .validation_v2 import V2Request
 from .videos import Video, VideoLibrary
 
 __all__ = ["DownloadRefused", "MiniMaxMock"]
@@ -63,6 +65,8 @@ class MiniMaxMock:
         base = settings or Settings()
         self._lock = threading.RLock()
         self.videos = VideoLibrary()
+        #: The V2 (H3) view of the same tasks: status words, bodies, list, cancel, delete.
+        self.v2 = V2Tasks(self)
         self.configure(base.merged(overrides) if overrides else base)
 
     def configure(self, settings: Settings) -> None:
@@ -123,12 +127,15 @@ class MiniMaxMock:
 
     def create_task(
         self,
-        request: VideoRequest,
+        request: VideoRequest | V2Request,
         api_key: str | None,
         surface: str,
         fault: FaultRule | None = None,
+        folder: str = "video",
     ) -> Task:
-        """A new task; a `task` fault rule that fired on this create shapes its life."""
+        """A new task; a `task` fault rule that fired on this create shapes its life.
+
+        `folder` is the download path's (V1 `video`, V2 `rollout`, as the real URLs have)."""
         now = self.now()
         with self._lock:
             task_id = self.ids.digits(15)
@@ -142,7 +149,7 @@ class MiniMaxMock:
                 api_key=api_key,
                 request=request,
                 created_at=now,
-                cdn_path=f"/inference_output/video/{day}/{self.ids.uuid()}/{_FILE_NAME}",
+                cdn_path=f"/inference_output/{folder}/{day}/{self.ids.uuid()}/{_FILE_NAME}",
                 surface=surface,
             )
             if fault is not None and fault.task is not None:
@@ -156,10 +163,15 @@ class MiniMaxMock:
             self.store.add(task)
         return task
 
-    def find_task(self, ref: str, api_key: str | None = None) -> Task | None:
-        """A task by any of its IDs, if the caller may see it."""
+    def find_task(
+        self, ref: str, api_key: str | None = None, *, v2: bool | None = False
+    ) -> Task | None:
+        """A task by any of its IDs, if the caller may see it; V1 and V2 tasks are apart
+        (`v2=None`: either kind, for the control API)."""
         task = self.store.find(ref)
         if task is None or not self._visible(task, api_key):
+            return None
+        if v2 is not None and (task.surface == "v2") != v2:
             return None
         return task
 
@@ -187,6 +199,7 @@ class MiniMaxMock:
         """Pin a task to a status (`None` lets the clock drive it again)."""
         with self._lock:
             task.forced = status
+            task.cancelled_at = None
             task.forced_code = (code or 1027) if status is Status.FAIL else None
             task.finished_at = None
             if status is not None and status.finished:
@@ -234,7 +247,7 @@ class MiniMaxMock:
     def find_file(self, file_id: str, api_key: str | None) -> Task | None:
         """The finished task owning `file_id`; files exist only once a task succeeds."""
         task = self.store.by_file(file_id.strip())
-        if task is None or not self._visible(task, api_key):
+        if task is None or not self._visible(task, api_key) or task.surface == "v2":
             return None
         return task if self.status(task) is Status.SUCCESS else None
 
@@ -312,4 +325,5 @@ class MiniMaxMock:
             "finishes_at": None if task.stuck else task.finish_time(self.timing),
             "polls": task.polls,
             "request": task.request.to_json(),
+            **(self.v2.control_fields(task) if task.surface == "v2" else {}),
         }

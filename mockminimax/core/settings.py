@@ -70,7 +70,7 @@ class Timing:
 
     def phases(self, mode: str) -> tuple[float, float, float]:
         if self.realistic:
-            total = 234.0 if mode == "t2v" else 114.0
+            total = 234.0 if mode in ("t2v", "t2va") else 114.0
             return self.preparing, self.queueing, total - self.preparing - self.queueing
         return self.preparing, self.queueing, self.processing
 
@@ -195,6 +195,39 @@ class Settings:
         30.0,
         "How long a `connection=stall` fault holds a connection open, answering nothing, "
         "before closing it (sooner if the client gives up or the server stops).",
+    )
+    v2_resolution_required: bool = _opt(
+        True,
+        "V2 create without resolution: refuse it (true) or use the model's default, 768P (false).",
+        conflict="the V2 schema marks resolution required; its text says H3-Max defaults to 768P",
+    )
+    v2_aigc_watermark: str = _opt(
+        "accept",
+        "aigc_watermark on V2 create: accept a boolean (accept) or refuse the field (reject).",
+        choices=("accept", "reject"),
+        conflict="only the CN V2 create schema has aigc_watermark; the intl one does not",
+    )
+    v2_last_frame_only: str = _opt(
+        "accept",
+        "A V2 image-to-video with a last_frame and no first_frame: accept or reject it.",
+        choices=("accept", "reject"),
+        conflict="the content text allows last-frame-only; the role text says last_frame must "
+        "be paired with first_frame",
+    )
+    v2_unknown_task: str = _opt(
+        "404",
+        "A V2 task ID that is unknown, deleted, older than 7 days or another key's: HTTP 404 "
+        "'record not found (1000)' (404) or HTTP 400 'invalid params, invalid task_id (2013)' "
+        "(400).",
+        choices=("404", "400"),
+        conflict="the docs answer 'invalid task_id' and list only 400/401/429/500; a probe saw "
+        "'record not found (1000)'",
+    )
+    v2_regeneration_by_task: bool = _opt(
+        True,
+        "POST /v2/video_regeneration takes source_task_id (true), or only a base_video in "
+        "content, as for an account without the whitelist (false).",
+        conflict="the docs say regeneration by source_task_id needs a whitelisted account",
     )
     faults: tuple[FaultRule, ...] = _opt(
         (),

@@ -14,6 +14,7 @@ from enum import Enum
 
 from .settings import Timing
 from .validation import VideoRequest
+from .validation_v2 import V2Request
 
 __all__ = ["Status", "Task", "TaskStore"]
 
@@ -31,13 +32,24 @@ class Status(str, Enum):
 
     @classmethod
     def parse(cls, value: str) -> Status:
+        """A status by its V1 name or, for V2 tasks, its V2 word (`queued`, `succeeded` ...)."""
+        wanted = value.strip().lower()
         for s in cls:
-            if s.value.lower() == value.strip().lower():
+            if s.value.lower() == wanted:
                 return s
+        if wanted in _V2_WORDS:
+            return _V2_WORDS[wanted]
         raise ValueError(f"{value!r} is not one of {', '.join(s.value for s in cls)}")
 
 
 _PENDING = (Status.PREPARING, Status.QUEUEING, Status.PROCESSING)
+#: V2's status words for the same lifecycle (`cancelled` is not a phase: see Task.cancelled_at).
+_V2_WORDS = {
+    "queued": Status.QUEUEING,
+    "running": Status.PROCESSING,
+    "succeeded": Status.SUCCESS,
+    "failed": Status.FAIL,
+}
 
 
 @dataclass
@@ -46,7 +58,7 @@ class Task:
     ulid: str
     file_id: str
     api_key: str | None
-    request: VideoRequest
+    request: VideoRequest | V2Request
     created_at: float
     cdn_path: str
     surface: str
@@ -62,6 +74,8 @@ class Task:
     slowdown: float = 1.0
     fault_id: str | None = None
     finished_at: float | None = field(default=None)
+    #: When a queued V2 task was cancelled (DELETE /v2/video_generation/{id}).
+    cancelled_at: float | None = None
 
     @property
     def platform_id(self) -> str:
@@ -74,6 +88,8 @@ class Task:
 
     @property
     def frames(self) -> int:
+        if isinstance(self.request, V2Request):
+            return self.request.frames  # H3's 17n+5 grid
         return self.request.duration * 24
 
     def status(self, now: float, timing: Timing, polls_mode: bool) -> Status:
@@ -151,6 +167,16 @@ class TaskStore:
         if len(ref) == 26 and not ref.isdigit():
             return self.by_ulid(ref)
         return self.get(ref)
+
+    def remove(self, task_id: str) -> Task | None:
+        """Drop a task and its indexes (a deleted V2 task); None when there is none."""
+        with self.lock:
+            task = self._tasks.pop(task_id, None)
+            if task is not None:
+                self._by_ulid.pop(task.ulid, None)
+                self._by_file.pop(task.file_id, None)
+                self._by_path.pop(task.cdn_path, None)
+            return task
 
     def clear(self) -> None:
         with self.lock:

@@ -39,7 +39,7 @@ async def _body(ex: Exchange) -> dict[str, Any]:
 
 def _task(ex: Exchange) -> Task:
     ref = ex.request.path_params["task_id"]
-    found = ex.mock.find_task(ref)
+    found = ex.mock.find_task(ref, v2=None)
     if found is None:
         raise ControlError(404, f"no task {ref!r} (give a task_id, platform_id or ULID)", "task_id")
     return found
@@ -101,9 +101,15 @@ async def force_task(ex: Exchange) -> Response:
         raise ControlError(
             400,
             "status is required: one of Preparing, Queueing, Processing, "
-            "Success, Fail, or null to let the clock drive the task again",
+            "Success, Fail (for V2 tasks also queued, running, succeeded, failed, "
+            "cancelled), or null to let the clock drive the task again",
             "status",
         )
+    if isinstance(body["status"], str) and body["status"].strip().lower() == "cancelled":
+        if found.surface != "v2":
+            raise ControlError(400, "only V2 tasks can be cancelled", "status")
+        ex.mock.v2.cancel(found)
+        return ex.json(ex.mock.task_json(found))
     status = None
     if body["status"] is not None:
         if not isinstance(body["status"], str):

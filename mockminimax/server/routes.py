@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import cdn, control, files, gateway, official
+from . import cdn, control, files, gateway, official, v2
 from .exchange import Handler
-from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, Surface
+from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, V2, Surface
 
 __all__ = ["ROUTES", "RouteSpec"]
 
@@ -46,6 +46,21 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/video/{day}/{key}/output.mp4", cdn.download,
               "the MP4 behind a download_url (signed, expiring, Range and HEAD)"),
+    RouteSpec(V2, "create", ("POST",), "/v2/video_generation", v2.create,
+              "create a V2 (H3) task from content items; answers {task_id}"),
+    RouteSpec(V2, "query", ("GET",), "/v2/query/video_generation/{task_id}", v2.query,
+              "one V2 task: {task: {status, content.url, usage, ...}}"),
+    RouteSpec(V2, "list_tasks", ("GET",), "/v2/query/video_generation", v2.list_tasks,
+              "V2 tasks of the last 7 days, newest first (?page_num= &page_size= &filter.*=)"),
+    RouteSpec(V2, "delete_task", ("DELETE",), "/v2/video_generation/{task_id}", v2.delete,
+              "cancel a queued V2 task or delete a finished one"),
+    RouteSpec(V2, "context_ir", ("POST",), "/v2/h3_context_ir", v2.context_ir,
+              "MiniMax-H3 prompt enhancement; the task's content is {prompt}"),
+    RouteSpec(V2, "regenerate", ("POST",), "/v2/video_regeneration", v2.regenerate,
+              "re-render a 768P MiniMax-H3 video at 2K"),
+    RouteSpec(CDN, "download", ("GET", "HEAD"),
+              "/inference_output/rollout/{day}/{key}/output.mp4", cdn.download,
+              "the MP4 behind a V2 content.url"),
     RouteSpec(CONTROL, "health", ("GET",), "/_mock/health", control.health,
               "liveness, version, seed, clock"),
     RouteSpec(CONTROL, "reset", ("POST",), "/_mock/reset", control.reset,

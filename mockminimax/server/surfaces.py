@@ -13,9 +13,10 @@ from xml.sax.saxutils import escape
 
 from starlette.responses import Response
 
-from ..core.codes import ApiError, message_for
+from ..core.codes import CODES, ApiError, message_for
 from ..core.mock import DownloadRefused
 from ..core.onehub import GatewayRefusal
+from ..core.tasks_v2 import V2Error
 from .exchange import Exchange, Problem
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "CONTROL",
     "GATEWAY",
     "OFFICIAL",
+    "V2",
     "ControlError",
     "OneHubError",
     "Surface",
@@ -234,7 +236,71 @@ class ControlSurface(Surface):
         return response
 
 
+class V2Surface(Surface):
+    """MiniMax V2 (`/v2/...`): real HTTP statuses and the OpenAI-style error body,
+    `{"type": "error", "error": {"type", "message", "http_code"}, "request_id"}`, with the
+    MiniMax code in brackets at the end of the message (reference §10.1)."""
+
+    name = "v2"
+
+    def expected(self, exc: Exception) -> bool:
+        return isinstance(exc, (ApiError, V2Error))
+
+    def request_id(self, ex: Exchange) -> str:
+        rid = ex.tags.get("rid")
+        if rid is None:
+            rid = ex.tags["rid"] = ex.mock.ids.hex(16)
+        return str(rid)
+
+    def oai(self, ex: Exchange, status: int, kind: str, message: str) -> Response:
+        ex.reject(message)
+        body = {
+            "type": "error",
+            "error": {"type": kind, "message": message, "http_code": str(status)},
+            "request_id": self.request_id(ex),
+        }
+        return ex.json(body, status)
+
+    def api_error(self, ex: Exchange, code: int, message: str) -> Response:
+        known = CODES.get(code)
+        status, kind = known.v2_http if known and known.v2_http[1] else (500, "server_error")
+        return self.oai(ex, status, kind, f"{message} ({code})")
+
+    def error(self, exc: Exception, ex: Exchange) -> Response:
+        if isinstance(exc, ApiError):
+            return self.api_error(ex, exc.code, exc.message)
+        if isinstance(exc, V2Error):
+            return self.oai(ex, exc.status, exc.kind, exc.message)
+        assert isinstance(exc, Problem)
+        method, path = ex.request.method, ex.request.url.path
+        if exc.kind == "route":
+            return self.oai(
+                ex, 404, "not_found_error", f"invalid params, unknown route: {method} {path} (2013)"
+            )
+        if exc.kind == "method":
+            response = self.oai(
+                ex,
+                405,
+                "method_not_allowed_error",
+                f"invalid params, method {method} is not allowed on {path} (2013)",
+            )
+            response.headers.update(_allow(exc) or {})
+            return response
+        if exc.kind == "too_large":
+            return self.oai(
+                ex, 413, "request_too_large_error", f"invalid params, {exc.message} (2013)"
+            )
+        if exc.kind == "internal":
+            _note(ex, exc)
+            return self.oai(ex, 500, "server_error", "internal error (1000)")
+        return self.oai(ex, 400, "bad_request_error", f"invalid params, {exc.message} (2013)")
+
+    def finish(self, response: Response, ex: Exchange) -> None:
+        response.headers["Trace-Id"] = self.request_id(ex)
+
+
 OFFICIAL = OfficialSurface()
+V2 = V2Surface()
 GATEWAY = GatewaySurface()
 CDN = CdnSurface()
 CONTROL = ControlSurface()
@@ -248,4 +314,6 @@ def surface_for_path(path: str) -> Surface:
         return CONTROL
     if path.startswith("/inference_output/"):
         return CDN
+    if path == "/v2" or path.startswith("/v2/"):
+        return V2
     return OFFICIAL
