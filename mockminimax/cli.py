@@ -67,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--gateway", action="store_true", help="apply the One-Hub gateway's rules first"
     )
+    check.add_argument(
+        "--v2",
+        action="store_true",
+        help="a V2 (H3) body; mm_file:// IDs are checked for shape only (no file store offline)",
+    )
+    check.add_argument(
+        "--endpoint",
+        choices=("create", "context_ir", "regeneration"),
+        default="create",
+        help="with --v2: POST /v2/video_generation (create, the default), /v2/h3_context_ir "
+        "or /v2/video_regeneration",
+    )
     return parser
 
 
@@ -179,6 +191,44 @@ def _validate(path: str, gateway: bool, settings: Settings) -> int:
     return 0
 
 
+def _read(path: str) -> str | None:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return None
+
+
+def _validate_v2(path: str, endpoint: str, settings: Settings) -> int:
+    from .core.codes import CODES
+    from .core.validation import BodyError, parse_body
+    from .core.validation_v2 import validate_context_ir, validate_regeneration, validate_v2
+
+    validate = {
+        "create": validate_v2,
+        "context_ir": validate_context_ir,
+        "regeneration": validate_regeneration,
+    }[endpoint]
+    raw = _read(path)
+    if raw is None:
+        return 2
+    try:
+        try:
+            body = parse_body(raw.encode())
+        except BodyError as exc:
+            raise ApiError(2013, f"invalid params, {exc}") from None
+        request = validate(body, settings)
+    except ApiError as exc:
+        status, kind = CODES[exc.code].v2_http
+        error = {"type": kind, "message": f"{exc.message} ({exc.code})", "http_code": str(status)}
+        return _refused({"type": "error", "error": error}, f"HTTP {status}")
+    print(json.dumps(request.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
 def _base(error: ApiError) -> dict[str, Any]:
     return {"status_code": error.code, "status_msg": error.message}
 
@@ -194,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(settings_from_args(args))
+        if args.v2:
+            return _validate_v2(args.file, args.endpoint, Settings.from_env())
         return _validate(args.file, args.gateway, Settings.from_env())
     except SettingsError as exc:
         print(f"mockminimax: bad setting {exc}", file=sys.stderr)

@@ -14,6 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .core.catalog import MODELS, RESOLUTIONS
+from .core.catalog_v2 import FPS as FPS_V2
+from .core.catalog_v2 import MODELS as MODELS_V2
+from .core.catalog_v2 import RATIOS, SIZE_SOURCES, SIZES, frames_for
+from .core.catalog_v2 import RESOLUTIONS as RESOLUTIONS_V2
 from .core.codes import CODES
 from .core.faults import DIRECTIVES, KEYS
 from .core.settings import Settings
@@ -72,6 +76,37 @@ def models_table() -> str:
     )
 
 
+def models_v2_table() -> str:
+    """The V2 (H3) models, output sizes and frame grid, from `catalog_v2`."""
+    models = []
+    for m in MODELS_V2.values():
+        endpoints = ["create"]
+        endpoints += ["h3_context_ir"] if m.context_ir else []
+        endpoints += ["video_regeneration"] if m.regeneration else []
+        durations = f"{m.durations[0]}-{m.durations[-1]}"
+        models.append((f"`{m.name}`", ", ".join(m.resolutions), durations, ", ".join(endpoints)))
+    sizes = [
+        (
+            f"`{ratio}`",
+            *(
+                f"{w}x{h}"
+                + (f" ({SIZE_SOURCES[(res, ratio)]})" if (res, ratio) in SIZE_SOURCES else "")
+                for res in RESOLUTIONS_V2
+                for w, h in (SIZES[res][ratio],)
+            ),
+        )
+        for ratio in RATIOS
+    ]
+    grid = [(str(d), str(frames_for(d)), f"{frames_for(d) / FPS_V2:.3f}") for d in range(4, 16)]
+    return (
+        _table(("model", "resolutions", "duration (s)", "endpoints"), models)
+        + "\n\n"
+        + _table(("ratio", *RESOLUTIONS_V2), sizes)
+        + "\n\n"
+        + _table(("duration", "frames (17n+5)", "seconds at 24 fps"), grid)
+    )
+
+
 def codes_table() -> str:
     """The error-code table."""
     rows = []
@@ -104,6 +139,7 @@ def settings_table() -> str:
 
 SECTIONS: dict[str, Callable[[], str]] = {
     "models": models_table,
+    "models_v2": models_v2_table,
     "codes": codes_table,
     "routes": routes_table,
     "settings": settings_table,

@@ -154,8 +154,8 @@ SIZES: dict[str, dict[str, tuple[int, int]]] = {
     },
 }
 SIZE_SOURCES: dict[tuple[str, str], str] = {
-    ("768P", "16:9"): "observed (OBS-D)",
-    ("2K", "16:9"): "provider docs (2560x1440)",
+    ("768P", "16:9"): "observed, OBS-D",
+    ("2K", "16:9"): "provider docs",
     ("480P", "16:9"): "open H3 weights' default",
 }
 

@@ -387,6 +387,9 @@ def _media_item(
         info = _data_uri(name, kind, url)
         source = "data"
     elif head.startswith("mm_file://"):
+        if files is None:  # offline (`mockminimax validate`): no store to look in
+            _uploaded_id(name, url[len("mm_file://") :])
+            return MediaItem(kind, role, url, "file")
         info = _uploaded(name, url[len("mm_file://") :], files)
         source = "file"
     else:
@@ -421,8 +424,10 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
     payload = len(url) - match.end()
     if payload == 0:
         raise _invalid(name, "data URI holds no data")
-    if payload * 3 // 4 > limits.max_bytes + 2:
-        raise _too_big(name, prefix, payload * 3 // 4, limits.max_bytes)
+    # The decoded size follows from the length: an oversized file is refused undecoded.
+    size = payload * 3 // 4 - (2 if url.endswith("==") else 1 if url.endswith("=") else 0)
+    if size > limits.max_bytes:
+        raise _too_big(name, prefix, size, limits.max_bytes)
     try:
         data = base64.b64decode(url[match.end() :].encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
@@ -430,10 +435,14 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
     return probe(data)
 
 
-def _uploaded(name: str, file_id: str, files: FileLookup | None) -> MediaInfo:
+def _uploaded_id(name: str, file_id: str) -> None:
     if not file_id.isdigit():
         raise _invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
-    found = files(file_id) if files is not None else None
+
+
+def _uploaded(name: str, file_id: str, files: FileLookup) -> MediaInfo:
+    _uploaded_id(name, file_id)
+    found = files(file_id)
     if found is None:
         raise _invalid(name, f"no uploaded file {file_id} (upload it with POST /v1/files/upload)")
     return probe(found.data)
@@ -637,9 +646,10 @@ def validate_regeneration(
     others = [m for m in media if m.role != "base_video"]
     mode = _check_roles(others, settings)
     base = bases[0].info
+    where = f"content[{_index(body['content'], media.index(bases[0]), media)}].video_url.url"
     width, height, frames = 2560, 1440, cat.frames_for(4)
     if base is not None:
-        _check_base(base)
+        _check_base(where, base)
         assert base.width and base.height and base.frames
         width, height = cat.output_size("2K", cat.nearest_ratio(base.width, base.height))
         frames = base.frames
@@ -660,9 +670,8 @@ def validate_regeneration(
     )
 
 
-def _check_base(info: MediaInfo) -> None:
+def _check_base(name: str, info: MediaInfo) -> None:
     """The base video must be an unmodified H3 768P output (TP1; Comfy's regenerate node)."""
-    name = "base_video"
     if not info.has_audio:
         raise _invalid(name, "the base video must have an audio track")
     fps = info.fps

@@ -112,7 +112,7 @@ def test_defaults_are_filled_in_and_shown() -> None:
     [
         ("route=create,minimax_eror=1002", "minimax_eror"),
         ("route=teleport,minimax_error=1002", "route"),
-        ("surface=v2,minimax_error=1002", "surface"),
+        ("surface=v3,minimax_error=1002", "surface"),
         ("probability=1.5,minimax_error=1002", "probability"),
         ("probability=-0.1,minimax_error=1002", "probability"),
         ("probability=nan,minimax_error=1002", "probability"),

@@ -87,7 +87,7 @@ def assert_oss(answer: httpx.Response, status: int, code: str) -> None:
     [
         ("GET", "/v1/nope"),
         ("POST", "/v1/video_generation/extra"),
-        ("GET", "/v2/query/video_generation/123"),
+        ("GET", "/v3/query/video_generation/123"),
         ("GET", "/"),
         ("GET", "/favicon.ico"),
     ],
