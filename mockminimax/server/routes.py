@@ -40,7 +40,6 @@ def _api(surface: Surface, prefix: str, module: object) -> list[RouteSpec]:
 
 ROUTES: tuple[RouteSpec, ...] = (
     *_api(OFFICIAL, "/v1", official),
-    *_api(GATEWAY, "/minimaxi/v1", gateway),
     RouteSpec(OFFICIAL, "upload", ("POST",), "/v1/files/upload", files.upload,
               "upload a file: multipart/form-data with purpose and file"),
     RouteSpec(OFFICIAL, "list_files", ("GET",), "/v1/files/list", files.list_files,
@@ -51,6 +50,7 @@ ROUTES: tuple[RouteSpec, ...] = (
               templates.create, "create a Video Agent (template) task"),
     RouteSpec(OFFICIAL, "template_query", ("GET",), "/v1/query/video_template_generation",
               templates.query, "a Video Agent task's status and video_url by ?task_id="),
+    *_api(GATEWAY, "/minimaxi/v1", gateway),
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/video/{day}/{key}/output.mp4", cdn.download,
               "the MP4 behind a download_url (signed, expiring, Range and HEAD)"),
