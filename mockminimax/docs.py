@@ -21,6 +21,7 @@ from .core.catalog_v2 import RESOLUTIONS as RESOLUTIONS_V2
 from .core.codes import CODES
 from .core.faults import DIRECTIVES, KEYS
 from .core.settings import Settings
+from .core.templates import TEMPLATE_RESOLUTION, TEMPLATE_SECONDS, TEMPLATES
 from .server.routes import ROUTES
 
 __all__ = ["SECTIONS", "fault_directives_table", "fault_keys_table", "render", "update_readme"]
@@ -137,6 +138,18 @@ def settings_table() -> str:
     return _table(header, rows)
 
 
+def templates_table() -> str:
+    """The Video Agent's templates, from `core.templates.TEMPLATES`."""
+    sources = {"docs": "MiniMax's video guide", "list": "a transcription of the list page"}
+    rows = [
+        (f"`{t.template_id}`", t.name, t.inputs, sources.get(t.source, t.source))
+        for t in TEMPLATES.values()
+    ]
+    res = RESOLUTIONS[TEMPLATE_RESOLUTION]
+    note = f"\n\nEach renders a {res.name} ({res.width}x{res.height}), {TEMPLATE_SECONDS} s video."
+    return _table(("template_id", "name", "inputs required", "inputs from"), rows) + note
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "models": models_table,
     "models_v2": models_v2_table,
@@ -145,6 +158,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "settings": settings_table,
     "fault_keys": fault_keys_table,
     "fault_directives": fault_directives_table,
+    "templates": templates_table,
 }
 
 

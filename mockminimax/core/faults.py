@@ -58,12 +58,18 @@ ROUTES = (
     "retrieve_content",
     "download",
     "upload",
+    "list_files",
+    "delete_file",
+    "template_create",
+    "template_query",
     "list_tasks",
     "delete_task",
     "context_ir",
     "regenerate",
     "any",
 )
+#: Routes that create a task, where `task` faults apply.
+TASK_ROUTES = ("create", "template_create")
 #: Surfaces a rule may match: `cdn` is the download host, which serves `download` only.
 SURFACES = ("official", "gateway", "cdn", "v2", "any")
 CONNECTION_KINDS = ("reset", "stall", "truncate", "malformed")
@@ -191,8 +197,10 @@ _READERS: dict[str, Callable[[Key, Any], Any]] = {
 #: Every rule key, in the order the README lists them and `to_text` writes them.
 KEYS: tuple[Key, ...] = (
     Key("route", "match", "choice", "the call: create, query, files/retrieve, "
-        "files/retrieve_content, a download_url, files/upload (upload); V2 also list_tasks, "
-        "delete_task, context_ir, regenerate (default any)", ROUTES),
+        "files/retrieve_content, a download_url, files/upload (upload), files/list "
+        "(list_files), files/delete (delete_file), the Video Agent's create and query "
+        "(template_create, template_query); V2 also list_tasks, delete_task, context_ir, "
+        "regenerate (default any)", ROUTES),
     Key("surface", "match", "choice", "official `/v1`, gateway `/minimaxi/v1`, V2 `/v2`, or the "
         "download host cdn (default any)", SURFACES),
     Key("model", "match", "text", "the create body's model, ignoring case; only creates carry one"),
@@ -322,8 +330,10 @@ class FaultRule:
         for name in ("model", "prompt_contains"):
             if getattr(self, name) is not None and not_create:
                 raise FaultRuleError(name, "only create calls carry a model and a prompt")
-        if self.task is not None and not_create:
-            raise FaultRuleError("task", "task faults apply to create calls (route create or any)")
+        if self.task is not None and (self.route not in (*TASK_ROUTES, "any") or download):
+            raise FaultRuleError(
+                "task", "task faults apply to create calls (route create, template_create or any)"
+            )
 
     # -- counters ---------------------------------------------------------------------
 
@@ -344,7 +354,9 @@ class FaultRule:
             return False
         if self.surface != "any" and self.surface != call.surface:
             return False
-        if (self.task is not None or self.model or self.prompt_contains) and call.route != "create":
+        if (self.model or self.prompt_contains) and call.route != "create":
+            return False
+        if self.task is not None and call.route not in TASK_ROUTES:
             return False
         if self.minimax_error is not None and call.surface == "cdn":
             return False

@@ -8,10 +8,13 @@ so a check on an uploaded file judges what was really sent.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .codes import ApiError
@@ -70,6 +73,7 @@ _FTYP_BRANDS = {
     b"mif1": MediaKind("image", "heic", "image/heif"),
     b"msf1": MediaKind("image", "heic", "image/heif"),
 }
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MP4 = MediaKind("video", "mp4", "video/mp4")
 _OTHER = MediaKind("other", "binary", "application/octet-stream")
 
@@ -141,6 +145,20 @@ class StoredFile:
     @property
     def content_type(self) -> str:
         return self.media.content_type
+
+    @property
+    def safe_name(self) -> str:
+        """The filename as one safe URL path segment (other characters become `_`)."""
+        return _UNSAFE.sub("_", self.filename).strip(".") or "file"
+
+    @property
+    def cdn_path(self) -> str:
+        """Where the download host serves this file (signed, as generated videos are)."""
+        return f"/inference_output/file/{self.file_id}/{self.safe_name}"
+
+    @cached_property
+    def etag(self) -> str:
+        return f'"{hashlib.md5(self.data).hexdigest().upper()}"'
 
     def to_json(self) -> dict[str, Any]:
         """The documented file object; `file_id` a JSON number, as files/retrieve has it."""

@@ -23,6 +23,7 @@ from .ratelimit import RateLimiter
 from .settings import Settings
 from .tasks import Status, Task, TaskStore
 from .tasks_v2 import V2Tasks
+from .templates import is_template
 from .validation import VideoRequest, validate_create
 from .validation_v2 import V2Request
 from .videos import Video, VideoLibrary
@@ -132,15 +133,19 @@ class MiniMaxMock:
         surface: str,
         fault: FaultRule | None = None,
         folder: str = "video",
+        *,
+        id_digits: int = 15,
     ) -> Task:
         """A new task; a `task` fault rule that fired on this create shapes its life.
 
-        `folder` is the download path's (V1 `video`, V2 `rollout`, as the real URLs have)."""
+        `folder` is the download path's (V1 `video`, V2 `rollout`, as the real URLs have);
+        `id_digits`: V1 and V2 task IDs have 15 digits, the Video Agent's 18.
+        """
         now = self.now()
         with self._lock:
-            task_id = self.ids.digits(15)
+            task_id = self.ids.digits(id_digits)
             while self.store.get(task_id) is not None:
-                task_id = self.ids.digits(15)
+                task_id = self.ids.digits(id_digits)
             day = time.strftime("%Y-%m-%d", time.gmtime(now))
             task = Task(
                 task_id=task_id,
@@ -245,20 +250,30 @@ class MiniMaxMock:
     # -- files ------------------------------------------------------------------------
 
     def find_file(self, file_id: str, api_key: str | None) -> Task | None:
-        """The finished task owning `file_id`; files exist only once a task succeeds."""
+        """The finished task owning `file_id`; files exist only once a task succeeds.
+        A Video Agent task has no file: its query hands out `video_url` itself."""
         task = self.store.by_file(file_id.strip())
-        if task is None or not self._visible(task, api_key) or task.surface == "v2":
+        if (
+            task is None
+            or not self._visible(task, api_key)
+            or is_template(task)
+            or task.surface == "v2"
+        ):
             return None
         return task if self.status(task) is Status.SUCCESS else None
 
     def file_object(self, task: Task, base_url: str) -> FileObject:
-        expires = int(self.now()) + self.settings.download_ttl
+        return FileObject(task, self.signed_url(task.cdn_path, base_url))
+
+    def signed_url(self, path: str, base_url: str, ttl: int | None = None) -> str:
+        """A download URL for `path` on the mock's download host, valid for `ttl` seconds
+        (default `download_ttl`), signed as the storage signs its URLs."""
+        expires = int(self.now()) + (self.settings.download_ttl if ttl is None else ttl)
         root = (self.settings.public_url or base_url).rstrip("/")
-        url = (
-            f"{root}{task.cdn_path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
-            f"&Signature={quote(self._sign(task.cdn_path, expires), safe='')}"
+        return (
+            f"{root}{path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
+            f"&Signature={quote(self._sign(path, expires), safe='')}"
         )
-        return FileObject(task, url)
 
     def video(self, task: Task) -> Video:
         return self.videos.get(task.request.width, task.request.height, task.frames)
@@ -272,6 +287,11 @@ class MiniMaxMock:
         task = self.store.by_path(path)
         if task is None or self.status(task) is not Status.SUCCESS:
             raise DownloadRefused(404, "NoSuchKey", "The specified key does not exist.")
+        self.verify_signature(path, params)
+        return task
+
+    def verify_signature(self, path: str, params: dict[str, str]) -> None:
+        """Refuse, as the storage does, a URL whose signature is missing, wrong or expired."""
         expires_text = params.get("Expires", "")
         signature = params.get("Signature", "")
         if not expires_text.isdigit() or not signature:
@@ -289,7 +309,6 @@ class MiniMaxMock:
             )
         if self.now() > expires:
             raise DownloadRefused(403, "AccessDenied", "Request has expired.")
-        return task
 
     # -- control ----------------------------------------------------------------------
 

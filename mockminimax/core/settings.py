@@ -131,7 +131,7 @@ class Settings:
     pending_fields: str = _opt(
         "empty",
         "While a task is pending, query carries file_id '' and video_width/height 0 (empty) "
-        "or leaves them out (omit).",
+        "or leaves them out (omit); the same for the Video Agent query's video_url.",
         choices=("empty", "omit"),
         conflict="one live capture shows ''/0; the docs say 'returned when the task succeeds'",
     )
@@ -190,6 +190,15 @@ class Settings:
         "Unset = no limit.",
         conflict="the intl rate-limit table is cut off; the CN docs give Hailuo 5 free / "
         "20 paid RPM, which the presets follow",
+    )
+    extra_templates: tuple[str, ...] = _opt(
+        (),
+        "Video Agent templates beyond the official list, each ID or ID:INPUTS, INPUTS the "
+        "inputs it requires: media, text, media+text or none (a bare ID). Comma-separated "
+        "in env.",
+    )
+    template_url_ttl: int = _opt(
+        9 * 3600, "Seconds a Video Agent video_url stays valid (the agent docs: 9 hours)."
     )
     stall_seconds: float = _opt(
         30.0,
@@ -252,6 +261,7 @@ class Settings:
             "download_ttl",
             "max_files",
             "max_file_store_bytes",
+            "template_url_ttl",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(name, "must be at least 1")
@@ -259,6 +269,13 @@ class Settings:
             raise SettingsError("port", f"{self.port} is not a TCP port")
         if self.rpm is not None and self.rpm < 1:
             raise SettingsError("rpm", "must be at least 1 (leave it unset for no limit)")
+        from .templates import parse_template  # templates -> tasks -> settings
+
+        for spec in self.extra_templates:
+            try:
+                parse_template(spec)
+            except ValueError as exc:
+                raise SettingsError("extra_templates", str(exc)) from None
         if not 0 < self.stall_seconds < float("inf"):
             raise SettingsError("stall_seconds", "must be a finite number of seconds above 0")
 

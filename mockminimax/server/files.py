@@ -6,15 +6,28 @@ unusable `video_generation_input` file, which the docs say gets HTTP 400.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
 from ..core.codes import ApiError
+from ..core.files import UPLOAD_PURPOSES, StoredFile
+from ..core.mock import DownloadRefused
 from ..core.multipart import MultipartError, Part, parse_form
 from .exchange import Exchange
-from .official import OK, bearer
+from .media import bytes_response
+from .official import OK, bearer, not_found
 from .surfaces import OFFICIAL
 
-__all__ = ["upload"]
+__all__ = [
+    "delete_file",
+    "download",
+    "list_files",
+    "retrieve_upload",
+    "upload",
+    "upload_content",
+    "uploaded_file",
+]
 
 
 def _missing(name: str) -> ApiError:
@@ -63,3 +76,91 @@ async def upload(ex: Exchange) -> Response:
         raise
     ex.entry.notes.append(f"file {stored.file_id}: {stored.media.format} ({stored.kind})")
     return ex.json({"file": stored.to_json(), "base_resp": OK})
+
+
+def _purpose_param(ex: Exchange) -> str:
+    value = (ex.param("purpose") or "").strip()
+    if not value:
+        raise _missing("purpose")
+    if value not in UPLOAD_PURPOSES:
+        shown = value if len(value) <= 64 else value[:64] + "..."
+        raise ApiError(
+            2013,
+            f"invalid params, purpose: {shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}",
+            field="purpose",
+        )
+    return value
+
+
+async def list_files(ex: Exchange) -> Response:
+    key = ex.mock.check_key(bearer(ex))
+    purpose = _purpose_param(ex)
+    files = ex.mock.files.list(key, purpose)
+    return ex.json({"files": [f.to_json() for f in files], "base_resp": OK})
+
+
+def _file_id(body: dict[str, Any]) -> str:
+    if "file_id" not in body:
+        raise _missing("file_id")
+    value = body["file_id"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip().isdigit():
+        raise ApiError(2013, "invalid params, file_id: must be an integer", field="file_id")
+    return value.strip()
+
+
+async def delete_file(ex: Exchange) -> Response:
+    """Delete an upload: file_id and purpose must both match it, or it is not found."""
+    key = ex.mock.check_key(bearer(ex))
+    body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
+    file_id = _file_id(body)
+    if "purpose" not in body:
+        raise _missing("purpose")
+    purpose = body["purpose"]
+    if not isinstance(purpose, str) or purpose not in UPLOAD_PURPOSES:
+        shown = repr(purpose)[:64]
+        raise ApiError(
+            2013,
+            f"invalid params, purpose: {shown} is not one of {', '.join(UPLOAD_PURPOSES)}",
+            field="purpose",
+        )
+    with ex.mock.files.lock:
+        found = ex.mock.files.get(file_id, key)
+        if found is None or found.purpose != purpose:
+            raise not_found("file_id")
+        ex.mock.files.delete(file_id, key)
+    return ex.json({"file_id": int(file_id), "base_resp": OK})
+
+
+def uploaded_file(ex: Exchange, key: str) -> StoredFile | None:
+    """The upload `?file_id=` names, for files/retrieve(_content); None for other IDs."""
+    file_id = (ex.param("file_id") or "").strip()
+    return ex.mock.files.get(file_id, key) if file_id.isdigit() else None
+
+
+def retrieve_upload(ex: Exchange, file: StoredFile) -> Response:
+    url = ex.mock.signed_url(file.cdn_path, ex.base_url())
+    return ex.json({"file": {**file.to_json(), "download_url": url}, "base_resp": OK})
+
+
+def upload_content(ex: Exchange, file: StoredFile, *, attachment: bool = False) -> Response:
+    ex.entry.response_body = f"<{file.content_type} {file.size} bytes>"
+    return bytes_response(
+        ex,
+        file.data,
+        file.content_type,
+        etag=file.etag,
+        modified=file.created_at,
+        filename=file.safe_name if attachment else None,
+    )
+
+
+async def download(ex: Exchange) -> Response:
+    """An upload's download_url on the download host: signed and expiring, as videos are."""
+    file = ex.mock.files.get(ex.request.path_params["file_id"])
+    path = ex.request.url.path
+    if file is None or file.cdn_path != path:
+        raise DownloadRefused(404, "NoSuchKey", "The specified key does not exist.")
+    ex.mock.verify_signature(path, dict(ex.request.query_params))
+    return upload_content(ex, file, attachment=True)

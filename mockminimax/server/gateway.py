@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ..core.onehub import GatewayRefusal, normalize, strip_key
 from ..core.tasks import Status, Task
+from ..core.templates import is_template
 from .exchange import Exchange
 from .faults import check_rate
 from .media import video_response
@@ -56,7 +57,7 @@ async def query(ex: Exchange) -> Response:
     key = authenticate(ex)
     ref = _param(ex, "task_id")
     task = ex.mock.find_task(ref, key)
-    if task is None:
+    if task is None or is_template(task):
         if ref.isdigit():  # an upstream ID is forwarded; MiniMax's answer passes through
             raise not_found("task_id")
         raise GatewayRefusal(_NOT_MINE, code="upstream_not_found_or_no_permission", status=404)

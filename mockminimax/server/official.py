@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from ..core.codes import ApiError
 from ..core.tasks import Task
+from ..core.templates import is_template
 from .exchange import Exchange
 from .faults import check_rate
 from .media import video_response
@@ -49,7 +50,7 @@ async def create(ex: Exchange) -> Response:
 async def query(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
     task = ex.mock.find_task(required(ex, "task_id"), key)
-    if task is None:
+    if task is None or is_template(task):  # agent tasks answer on their own query
         raise not_found("task_id")
     ex.entry.task_id = task.task_id
     return ex.json(ex.mock.query_body(task, ex.mock.poll(task)))
@@ -67,11 +68,23 @@ def file_task(ex: Exchange, key: str | None) -> Task:
 
 
 async def retrieve(ex: Exchange) -> Response:
-    task = file_task(ex, ex.mock.check_key(bearer(ex)))
+    from .files import retrieve_upload, uploaded_file
+
+    key = ex.mock.check_key(bearer(ex))
+    upload = uploaded_file(ex, key)
+    if upload is not None:
+        return retrieve_upload(ex, upload)
+    task = file_task(ex, key)
     file = ex.mock.file_object(task, ex.base_url())
     return ex.json({"file": file.to_json(), "base_resp": OK})
 
 
 async def retrieve_content(ex: Exchange) -> Response:
-    task = file_task(ex, ex.mock.check_key(bearer(ex)))
+    from .files import upload_content, uploaded_file
+
+    key = ex.mock.check_key(bearer(ex))
+    upload = uploaded_file(ex, key)
+    if upload is not None:
+        return upload_content(ex, upload)
+    task = file_task(ex, key)
     return await video_response(ex, task)

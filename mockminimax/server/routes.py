@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import cdn, control, files, gateway, official, v2
+from . import cdn, control, files, gateway, official, templates, v2
 from .exchange import Handler
 from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, V2, Surface
 
@@ -40,9 +40,17 @@ def _api(surface: Surface, prefix: str, module: object) -> list[RouteSpec]:
 
 ROUTES: tuple[RouteSpec, ...] = (
     *_api(OFFICIAL, "/v1", official),
-    *_api(GATEWAY, "/minimaxi/v1", gateway),
     RouteSpec(OFFICIAL, "upload", ("POST",), "/v1/files/upload", files.upload,
               "upload a file: multipart/form-data with purpose and file"),
+    RouteSpec(OFFICIAL, "list_files", ("GET",), "/v1/files/list", files.list_files,
+              "your uploaded files of one ?purpose="),
+    RouteSpec(OFFICIAL, "delete_file", ("POST",), "/v1/files/delete", files.delete_file,
+              'delete an upload: {"file_id": N, "purpose": "..."}'),
+    RouteSpec(OFFICIAL, "template_create", ("POST",), "/v1/video_template_generation",
+              templates.create, "create a Video Agent (template) task"),
+    RouteSpec(OFFICIAL, "template_query", ("GET",), "/v1/query/video_template_generation",
+              templates.query, "a Video Agent task's status and video_url by ?task_id="),
+    *_api(GATEWAY, "/minimaxi/v1", gateway),
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/video/{day}/{key}/output.mp4", cdn.download,
               "the MP4 behind a download_url (signed, expiring, Range and HEAD)"),
@@ -61,6 +69,8 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/rollout/{day}/{key}/output.mp4", cdn.download,
               "the MP4 behind a V2 content.url"),
+    RouteSpec(CDN, "download", ("GET", "HEAD"), "/inference_output/file/{file_id}/{name}",
+              files.download, "an uploaded file behind its download_url (signed, expiring)"),
     RouteSpec(CONTROL, "health", ("GET",), "/_mock/health", control.health,
               "liveness, version, seed, clock"),
     RouteSpec(CONTROL, "reset", ("POST",), "/_mock/reset", control.reset,

@@ -78,7 +78,8 @@ class OfficialSurface(Surface):
         self, ex: Exchange, code: int, message: str, status: int = 200, **extra: Any
     ) -> Response:
         ex.reject(f"{code}: {message}")
-        body: dict[str, Any] = {"task_id": ""} if ex.route == "create" else {}
+        creates = ("create", "template_create")
+        body: dict[str, Any] = {"task_id": ""} if ex.route in creates else {}
         body.update(extra)
         body["base_resp"] = {"status_code": code, "status_msg": message}
         return ex.json(body, status)

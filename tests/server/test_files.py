@@ -163,3 +163,259 @@ def test_refused_upload_draws_no_id(client: httpx.Client, mock: MiniMaxMock) -> 
     with app_client(MiniMaxMock(clock="virtual", seed=7)) as other:
         assert base_resp(other.get("/v1/query/video_generation", headers=AUTH))[0] == 2013
         assert upload(other).json()["file"]["file_id"] == first
+
+
+# -- list and delete ---------------------------------------------------------------------
+
+
+def ids_listed(client: httpx.Client, purpose: str, headers: dict[str, str] = AUTH) -> list[int]:
+    body = client.get("/v1/files/list", params={"purpose": purpose}, headers=headers).json()
+    assert body["base_resp"] == {"status_code": 0, "status_msg": "success"}
+    return [f["file_id"] for f in body["files"]]
+
+
+def test_list_shows_your_files_of_one_purpose(client: httpx.Client) -> None:
+    a = upload(client, "voice_clone", WAV, "a.wav").json()["file"]
+    b = upload(client, "voice_clone", WAV, "b.wav").json()["file"]
+    upload(client, "video_generation_input")
+    other = {"Authorization": "Bearer sk-other"}
+    upload(client, "voice_clone", WAV, "theirs.wav", headers=other)
+    listed = client.get("/v1/files/list", params={"purpose": "voice_clone"}, headers=AUTH).json()
+    assert listed["files"] == [a, b]
+    assert len(ids_listed(client, "voice_clone", other)) == 1
+    assert ids_listed(client, "prompt_audio") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({}, "binding: expr_path=purpose, cause=missing required parameter"),
+        ({"purpose": "retrieval"}, "purpose: 'retrieval' is not one of voice_clone"),
+    ],
+)
+def test_list_needs_a_known_purpose(
+    client: httpx.Client, params: dict[str, str], message: str
+) -> None:
+    code, msg = base_resp(client.get("/v1/files/list", params=params, headers=AUTH))
+    assert code == 2013 and message in msg
+
+
+def test_delete_removes_the_file_everywhere(client: httpx.Client, mock: MiniMaxMock) -> None:
+    file_id = upload(client, "voice_clone", WAV).json()["file"]["file_id"]
+    url = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH).json()[
+        "file"
+    ]["download_url"]
+    deleted = client.post(
+        "/v1/files/delete", headers=AUTH, json={"file_id": file_id, "purpose": "voice_clone"}
+    )
+    assert deleted.json() == {
+        "file_id": file_id,
+        "base_resp": {"status_code": 0, "status_msg": "success"},
+    }
+    assert ids_listed(client, "voice_clone") == []
+    again = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH)
+    assert base_resp(again) == (1000, "record not found")
+    assert client.get(url).status_code == 404
+    assert mock.files.total_bytes == 0
+
+
+def test_delete_takes_the_id_as_digits_too(client: httpx.Client) -> None:
+    file_id = upload(client, "voice_clone", WAV).json()["file"]["file_id"]
+    body = {"file_id": str(file_id), "purpose": "voice_clone"}
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=body))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ({"purpose": "voice_clone"}, 2013, "expr_path=file_id"),
+        ({"file_id": "abc", "purpose": "voice_clone"}, 2013, "file_id: must be an integer"),
+        ({"file_id": True, "purpose": "voice_clone"}, 2013, "file_id: must be an integer"),
+        ({"file_id": 1}, 2013, "expr_path=purpose"),
+        ({"file_id": 1, "purpose": 7}, 2013, "purpose: 7 is not one of"),
+        ({"file_id": 123456789012345, "purpose": "voice_clone"}, 1000, "record not found"),
+    ],
+)
+def test_delete_refuses_bad_bodies(
+    client: httpx.Client, mock: MiniMaxMock, body: dict[str, object], code: int, message: str
+) -> None:
+    upload(client, "voice_clone", WAV)
+    response = client.post("/v1/files/delete", headers=AUTH, json=body)
+    got_code, msg = base_resp(response)
+    assert got_code == code and message in msg
+    assert len(mock.files) == 1
+
+
+def test_delete_needs_the_owner_and_the_purpose(client: httpx.Client, mock: MiniMaxMock) -> None:
+    file_id = upload(client, "voice_clone", WAV).json()["file"]["file_id"]
+    other = {"Authorization": "Bearer sk-other"}
+    body = {"file_id": file_id, "purpose": "voice_clone"}
+    assert base_resp(client.post("/v1/files/delete", headers=other, json=body))[0] == 1000
+    body["purpose"] = "prompt_audio"
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=body))[0] == 1000
+    form = client.post("/v1/files/delete", headers=AUTH, data={"file_id": str(file_id)})
+    assert "Content-Type must be application/json" in base_resp(form)[1]
+    assert len(mock.files) == 1
+
+
+# -- retrieve, retrieve_content and the download URL ---------------------------------------
+
+
+def test_retrieve_and_download_an_upload(client: httpx.Client, mock: MiniMaxMock) -> None:
+    created = upload(client, name="my frame (1).png").json()["file"]
+    file_id = created["file_id"]
+    got = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH).json()
+    assert got["base_resp"]["status_code"] == 0
+    file = got["file"]
+    assert {k: v for k, v in file.items() if k != "download_url"} == created
+    url = file["download_url"]
+    assert f"/inference_output/file/{file_id}/my_frame_1_.png?Expires=" in url
+    assert f"Expires={int(mock.now()) + mock.settings.download_ttl}" in url
+    download = client.get(url)  # bare: no key, as clients fetch download_url
+    assert download.status_code == 200
+    assert download.content == PNG
+    assert download.headers["content-type"] == "image/png"
+    assert download.headers["content-disposition"] == 'attachment; filename="my_frame_1_.png"'
+    part = client.get(url, headers={"Range": "bytes=1-3"})
+    assert (part.status_code, part.content) == (206, PNG[1:4])
+    assert client.head(url).headers["content-length"] == str(len(PNG))
+    tampered = url.replace("Signature=", "Signature=x")
+    assert client.get(tampered).status_code == 403
+    mock.advance(mock.settings.download_ttl + 1)
+    assert "Request has expired." in client.get(url).text
+
+
+def test_retrieve_content_serves_the_bytes(client: httpx.Client) -> None:
+    file_id = upload(client, "voice_clone", WAV, "v.wav").json()["file"]["file_id"]
+    content = client.get("/v1/files/retrieve_content", params={"file_id": file_id}, headers=AUTH)
+    assert content.status_code == 200
+    assert content.content == WAV
+    assert content.headers["content-type"] == "audio/wav"
+    other = client.get(
+        "/v1/files/retrieve_content",
+        params={"file_id": file_id},
+        headers={"Authorization": "Bearer sk-other"},
+    )
+    assert base_resp(other) == (1000, "record not found")
+
+
+def test_generated_video_files_still_retrieve(client: httpx.Client, mock: MiniMaxMock) -> None:
+    upload(client)
+    body = {"model": "MiniMax-Hailuo-02", "prompt": "A cat", "duration": 6, "resolution": "768P"}
+    task_id = client.post("/v1/video_generation", headers=AUTH, json=body).json()["task_id"]
+    mock.advance(10)
+    query = client.get("/v1/query/video_generation", params={"task_id": task_id}, headers=AUTH)
+    file_id = query.json()["file_id"]
+    file = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH).json()
+    assert file["file"]["purpose"] == "video_generation"
+    assert "/inference_output/video/" in file["file"]["download_url"]
+
+
+def test_a_wrong_download_path_is_no_such_key(client: httpx.Client) -> None:
+    file_id = upload(client).json()["file"]["file_id"]
+    missing = client.get(f"/inference_output/file/{file_id}/other.png?Expires=1&Signature=x")
+    assert missing.status_code == 404
+    assert "<Code>NoSuchKey</Code>" in missing.text
+
+
+# -- bounds ------------------------------------------------------------------------------
+
+
+def test_the_store_evicts_the_oldest_by_count() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, max_files=2)
+    with app_client(mock) as client:
+        ids = [upload(client, "voice_clone", WAV).json()["file"]["file_id"] for _ in range(3)]
+        assert ids_listed(client, "voice_clone") == ids[1:]
+    assert mock.files.evicted == 1
+
+
+def test_the_store_evicts_the_oldest_by_bytes() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, max_file_store_bytes=2 * len(PNG) + 10)
+    with app_client(mock) as client:
+        ids = [upload(client).json()["file"]["file_id"] for _ in range(3)]
+        assert ids_listed(client, "video_generation_input") == ids[1:]
+    assert mock.files.total_bytes == 2 * len(PNG)
+
+
+def test_a_file_larger_than_the_store_is_refused() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, max_file_store_bytes=100)
+    with app_client(mock) as client:
+        kept = upload(client, "t2a_async_input", b"short text", "a.txt").json()["file"]
+        code, msg = base_resp(upload(client, "voice_clone", WAV + bytes(100)))
+        assert code == 2013
+        assert "file store holds at most 100 bytes" in msg
+        assert ids_listed(client, "t2a_async_input") == [kept["file_id"]]
+
+
+def test_a_body_over_the_limit_is_refused_unread() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, max_body_bytes=1000)
+    with app_client(mock) as client:
+        code, msg = base_resp(upload(client, "voice_clone", WAV + bytes(2000)))
+    assert code == 2013 and "limit is 1000" in msg
+    assert len(mock.files) == 0
+
+
+def test_upload_format_check_off_keeps_any_file() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, upload_format_check="off")
+    with app_client(mock) as client:
+        answer = upload(client, "voice_clone", PNG)
+    assert base_resp(answer) == (0, "success")
+    stored = mock.files.get(str(answer.json()["file"]["file_id"]))
+    assert stored is not None and stored.kind == "image"
+
+
+def test_v2_input_size_caps_by_kind(client: httpx.Client) -> None:
+    big_wav = WAV + bytes(15 * 1024 * 1024)
+    response = upload(client, "video_generation_input", big_wav, "long.wav")
+    assert response.status_code == 400
+    assert "takes at most 15 MB" in base_resp(response)[1]
+
+
+# -- other clients and cross-cutting concerns ---------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_upload_with_the_async_client(aclient: httpx.AsyncClient) -> None:
+    response = await aclient.post(
+        "/v1/files/upload",
+        headers=AUTH,
+        data={"purpose": "prompt_audio"},
+        files={"file": ("p.wav", WAV, "audio/wav")},
+    )
+    assert response.json()["file"]["purpose"] == "prompt_audio"
+
+
+def test_a_fault_rule_on_upload_keeps_nothing(client: httpx.Client, mock: MiniMaxMock) -> None:
+    mock.faults.add(route="upload", minimax_error=1002, times=1)
+    assert base_resp(upload(client))[0] == 1002
+    assert len(mock.files) == 0
+    assert base_resp(upload(client))[0] == 0
+    mock.faults.add(route="list_files", http_status=500)
+    listed = client.get("/v1/files/list", params={"purpose": "voice_clone"}, headers=AUTH)
+    assert listed.status_code == 500
+
+
+def test_the_journal_records_an_upload_without_its_bytes(
+    client: httpx.Client, mock: MiniMaxMock
+) -> None:
+    upload(client)
+    entry = client.get("/_mock/journal", params={"route": "upload"}).json()["entries"][-1]
+    assert entry["request_body"] == {
+        "purpose": "video_generation_input",
+        "file": f"<frame.png, {len(PNG)} bytes>",
+    }
+    assert entry["surface"] == "official"
+
+
+def test_reset_empties_the_store(client: httpx.Client, mock: MiniMaxMock) -> None:
+    upload(client)
+    assert client.post("/_mock/reset").status_code == 200
+    assert len(mock.files) == 0
+
+
+def test_same_seed_same_file_ids() -> None:
+    def ids() -> list[int]:
+        with app_client(MiniMaxMock(clock="virtual", seed=99)) as client:
+            return [upload(client).json()["file"]["file_id"] for _ in range(3)]
+
+    assert ids() == ids()
