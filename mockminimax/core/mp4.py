@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from .aac import FRAME_SAMPLES, SAMPLE_RATE, AacTrack, encode_silence
+from .aac import FRAME_SAMPLES, SAMPLE_RATE, AacTrack, encode_tone
 from .h264 import H264Stream, encode_bars
 
 __all__ = ["render_mp4"]
@@ -284,7 +284,7 @@ def render_mp4(width: int, height: int, frames: int, fps: int = 24, audio: bool 
     """
     _check(width, height, frames, fps, audio)
     stream = encode_bars(width, height, frames, fps)
-    track = encode_silence(_audio_samples(frames, fps)) if audio else None
+    track = encode_tone(_audio_samples(frames, fps)) if audio else None
     chunks = _chunks(frames, fps, track)
     sample_sizes = (stream.sample_sizes, [len(f) for f in track.frames] if track else [])
     chunk_sizes = [sum(sample_sizes[kind][first : first + n]) for kind, first, n in chunks]
