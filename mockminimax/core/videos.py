@@ -1,7 +1,9 @@
 """The MP4 files the mock serves: one render per distinct shape, then cached.
 
 Rendering happens once per (width, height, frames, fps, audio), never per request; `warm()`
-renders the catalog's common sizes ahead of the first download.
+renders the catalog's common sizes ahead of the first download.  The cache is bounded by count
+and by bytes (a 2K file is about 5.5 MB, a 4096x4096 one 25 MB): the least recently used files
+go first, and a file bigger than the whole budget is served but not kept.
 """
 
 from __future__ import annotations
@@ -31,10 +33,20 @@ class Video:
 
 
 class VideoLibrary:
-    def __init__(self, capacity: int = 32) -> None:
+    def __init__(self, capacity: int = 32, max_bytes: int = 256 * 2**20) -> None:
         self.capacity = capacity
+        self.max_bytes = max_bytes
         self._cache: OrderedDict[_Key, Video] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    @property
+    def cached_bytes(self) -> int:
+        """Total size of the files kept."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
     def peek(
         self, width: int, height: int, frames: int, fps: int = FPS, audio: bool = False
@@ -54,9 +66,11 @@ class VideoLibrary:
                 return video
             data = render_mp4(width, height, frames, fps, audio)
             video = Video(data, f'"{hashlib.md5(data).hexdigest().upper()}"', *key)
-            self._cache[key] = video
-            while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+            if len(data) <= self.max_bytes and self.capacity > 0:
+                self._cache[key] = video
+                self._bytes += len(data)
+                while len(self._cache) > self.capacity or self._bytes > self.max_bytes:
+                    self._bytes -= len(self._cache.popitem(last=False)[1].data)
             return video
 
     def warm(self) -> None:
