@@ -4,7 +4,7 @@ H3 renders its videos with a stereo AAC track; the mock's colour bars get the to
 traditionally goes with them.  A steady tone needs no psychoacoustics: at 48 kHz a 1 kHz sine
 repeats every three 1024-sample frames, so three frames, each the MDCT of one stretch of the
 sine, quantized and Huffman-coded once, repeat for the whole track.  Only the scale-factor bands
-around 1 kHz carry coefficients (they hold all but about 0.01% of the tone's energy); every
+around 1 kHz carry coefficients (they hold all but about 0.003% of the tone's energy); every
 other band is coded as zero.  The first frame is silence, so the tone fades in over one frame
 instead of starting with the aliasing of a frame that has no predecessor.
 

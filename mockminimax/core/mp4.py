@@ -154,8 +154,8 @@ def _audio_trak(
     sizes = [len(frame) for frame in track.frames]
     count = len(sizes)
     last = track.samples - (count - 1) * FRAME_SAMPLES  # the final frame's real length
-    seconds = track.samples / track.sample_rate
-    avg_bitrate = round(sum(sizes) * 8 / seconds)
+    avg_bitrate = round(sum(sizes) * 8 * track.sample_rate / track.samples)
+    max_bitrate = max(avg_bitrate, max(sizes) * 8 * track.sample_rate // FRAME_SAMPLES)
     esds = _full_box(
         b"esds",
         0,
@@ -168,9 +168,7 @@ def _audio_trak(
                 # objectTypeIndication 0x40 (MPEG-4 audio), streamType 5 (audio) << 2 | 1.
                 struct.pack(">BB", 0x40, 0x15),
                 max(sizes).to_bytes(3, "big"),  # bufferSizeDB
-                struct.pack(
-                    ">II", max(avg_bitrate, max(sizes) * 8 * track.sample_rate // 1024), avg_bitrate
-                ),
+                struct.pack(">II", max_bitrate, avg_bitrate),
                 _descriptor(5, track.config),  # DecoderSpecificInfo: AudioSpecificConfig
             ),
             _descriptor(6, b"\x02"),  # SLConfigDescriptor: predefined MP4
