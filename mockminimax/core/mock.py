@@ -276,7 +276,8 @@ class MiniMaxMock:
         )
 
     def video(self, task: Task) -> Video:
-        return self.videos.get(task.request.width, task.request.height, task.frames)
+        request = task.request
+        return self.videos.get(request.width, request.height, task.frames, audio=task.audio)
 
     def _sign(self, path: str, expires: int) -> str:
         mac = hmac.new(self._secret, f"GET\n\n\n{expires}\n{path}".encode(), hashlib.sha1)

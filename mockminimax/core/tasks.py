@@ -87,6 +87,11 @@ class Task:
         return self.forced_code if self.forced is Status.FAIL else self.fail_code
 
     @property
+    def audio(self) -> bool:
+        """Whether the output has a sound track: H3 renders with stereo audio, V1 silent."""
+        return isinstance(self.request, V2Request)
+
+    @property
     def frames(self) -> int:
         if isinstance(self.request, V2Request):
             return self.request.frames  # H3's 17n+5 grid

@@ -3,10 +3,12 @@ and V2's error body with real HTTP statuses for every refusal."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import av
 import httpx
 import pytest
 
@@ -117,6 +119,9 @@ def test_text_to_video_lifecycle(client: httpx.Client, mock: MiniMaxMock) -> Non
     info = mp4_info(video.content)
     assert (info.width, info.height, info.frames, info.fps) == (1344, 768, 107, 24.0)
     assert info.seconds == pytest.approx(4.458, abs=0.01)
+    with av.open(io.BytesIO(video.content)) as container:
+        (sound,) = container.streams.audio
+        assert (sound.codec_context.name, sound.codec_context.channels) == ("aac", 2)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.mp4 import render_mp4
 
 from ..conftest import AUTH
+from ..helpers import mp4_info
 from .test_v2 import TEXT, create, image, invalid, t2va, task
 
 
@@ -208,8 +209,18 @@ def test_a_deleted_upload_no_longer_resolves(client: httpx.Client, mock: MiniMax
     ("data", "message"),
     [
         (render_mp4(1344, 768, 107, 24), "the base video must have an audio track"),
+        (render_mp4(1344, 768, 125, 25, audio=True),
+         "the base video must run at 24 fps, got 25.000"),
+        (render_mp4(1366, 768, 107, 24, audio=True),
+         "the base video is 1366x768; sides must be multiples of 32 and the area "
+         "589,824-1,032,192 px (an H3 768P output)"),
+        (render_mp4(2560, 1440, 107, 24, audio=True),
+         "the base video is 2560x1440; sides must be multiples of 32 and the area "
+         "589,824-1,032,192 px (an H3 768P output)"),
+        (render_mp4(1344, 768, 108, 24, audio=True),
+         "the base video has 108 frames; it must have 107-362 in steps of 17"),
     ],
-)
+)  # fmt: skip
 def test_a_base_video_must_be_an_h3_768p_output(
     client: httpx.Client, data: bytes, message: str
 ) -> None:
@@ -217,3 +228,26 @@ def test_a_base_video_must_be_an_h3_768p_output(
     body = {"model": "MiniMax-H3", "resolution": "2K", "content": [TEXT, base]}
     found = invalid(client, body, "/v2/video_regeneration")
     assert found == f"content[1].video_url.url: {message}"
+
+
+def test_an_h3_output_downloaded_regenerates_at_2k(client: httpx.Client, mock: MiniMaxMock) -> None:
+    source = create(client, t2va(ratio="9:16", duration=5))
+    mock.advance(5)
+    output = client.get(task(client, source)["content"]["url"]).content
+    base = {**video_item(data_uri("video/mp4", output)), "role": "base_video"}
+    first = image(png_data_url(768, 1344), "first_frame")
+    body = {"model": "MiniMax-H3", "resolution": "2K", "content": [TEXT, first, base]}
+    task_id = create(client, body, "/v2/video_regeneration")
+    seen = client.get(f"/_mock/tasks/{task_id}").json()["request"]
+    assert (seen["width"], seen["height"], seen["frames"], seen["duration"]) == (
+        1440,
+        2560,
+        124,
+        5,
+    )
+    assert seen["mode"] == "i2va"
+    mock.advance(5)
+    done = task(client, task_id)
+    assert done["task_type"] == "regeneration" and done["usage"]["input_seconds"] == 6
+    info = mp4_info(client.get(done["content"]["url"]).content)
+    assert (info.width, info.height, info.frames) == (1440, 2560, 124)
