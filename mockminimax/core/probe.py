@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .images import ImageRejected, sniff_image
+from .files import detect_media
 
 __all__ = ["MediaInfo", "probe"]
 
@@ -44,31 +44,37 @@ class MediaInfo:
 
 
 def probe(data: bytes) -> MediaInfo:
-    """Read `data`'s kind and properties from its headers; never raises on bad bytes."""
+    """Read `data`'s properties from its headers; never raises on bad bytes. The kind and
+    format come from the file store's one magic-byte reader (`files.detect_media`)."""
+    media = detect_media(data)
     size = len(data)
-    try:
-        image = sniff_image(data)
-    except ImageRejected:
-        image = None
-    if image is not None:
-        fmt, width, height = image
-        return MediaInfo("image", fmt, size, width, height)
-    if data[4:8] == b"ftyp":
-        return _iso(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+    if media.kind == "image":
+        width, height = media.width, media.height
+        if media.format == "heic" and width is None:
+            width, height = _heif_size(data)
+        return MediaInfo("image", media.format, size, width, height)
+    if media.format in ("mp4", "mov"):
+        return _iso(data, media.format)
+    if media.format == "wav":
         return MediaInfo("audio", "wav", size, seconds=_wav_seconds(data))
-    mp3 = _mp3_seconds(data)
-    if mp3 is not None:
-        return MediaInfo("audio", "mp3", size, seconds=mp3 if mp3 > 0 else None)
-    return MediaInfo("other", "binary", size)
+    if media.format == "mp3":
+        return MediaInfo("audio", "mp3", size, seconds=_mp3_seconds(data))
+    return MediaInfo(media.kind, media.format, size)
 
 
 # -- ISO base media (MP4, MOV, HEIF) ------------------------------------------------------
 
-_HEIF_BRANDS = {b"heic": "heic", b"heix": "heic", b"heim": "heic", b"heis": "heic",
-                b"hevc": "heic", b"mif1": "heif", b"msf1": "heif"}  # fmt: skip
 _VIDEO_CODECS = {b"avc1": "h264", b"avc3": "h264", b"hvc1": "h265", b"hev1": "h265"}
 _AUDIO_CODECS = {b"mp4a": "aac", b".mp3": "mp3", b"mp3 ": "mp3"}
+
+
+def _heif_size(data: bytes) -> tuple[int | None, int | None]:
+    """An HEIF image's size: its `ispe` (image spatial extents) property."""
+    at = data.find(b"ispe")
+    if at < 4 or at + 16 > len(data):
+        return None, None
+    width, height = struct.unpack_from(">II", data, at + 8)
+    return int(width), int(height)
 
 
 def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
@@ -95,16 +101,8 @@ def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | 
     return None
 
 
-def _iso(data: bytes) -> MediaInfo:
-    brand = data[8:12]
+def _iso(data: bytes, fmt: str) -> MediaInfo:
     size = len(data)
-    if brand in _HEIF_BRANDS:
-        at = data.find(b"ispe")
-        if at > 0 and at + 16 <= size:
-            width, height = struct.unpack_from(">II", data, at + 8)
-            return MediaInfo("image", _HEIF_BRANDS[brand], size, width, height)
-        return MediaInfo("image", _HEIF_BRANDS[brand], size)
-    fmt = "mov" if brand == b"qt  " else "mp4"
     moov = _child(data, 0, size, b"moov")
     if moov is None:
         return MediaInfo("video", fmt, size)
@@ -131,7 +129,7 @@ def _track(
 ) -> tuple[bytes, bytes, float | None, int | None, int, int] | None:
     width = height = 0
     tkhd = _child(data, start, end, b"tkhd")
-    if tkhd is not None:
+    if tkhd is not None and tkhd[0] < tkhd[1]:
         offset = tkhd[0] + (88 if data[tkhd[0]] == 1 else 76)
         if offset + 8 <= tkhd[1]:
             w, h = struct.unpack_from(">II", data, offset)
@@ -141,7 +139,7 @@ def _track(
         return None
     seconds = None
     mdhd = _child(data, *mdia, b"mdhd")
-    if mdhd is not None:
+    if mdhd is not None and mdhd[0] < mdhd[1]:
         if data[mdhd[0]] == 1 and mdhd[0] + 32 <= mdhd[1]:
             scale, duration = struct.unpack_from(">IQ", data, mdhd[0] + 20)
         elif mdhd[0] + 20 <= mdhd[1]:
