@@ -141,6 +141,10 @@ def _missing(name: str) -> ApiError:
     )
 
 
+def _a(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -359,7 +363,7 @@ def _role(item: dict[str, Any], where: str, kind: str, base_video: bool) -> str 
             r for roles in cat.ROLES.values() for r in roles if base_video or r != "base_video"
         ]
         if role in every:
-            raise _invalid(f"{where}.role", f"{role} does not go with a {kind} item")
+            raise _invalid(f"{where}.role", f"{role} does not go with {_a(kind)} item")
         raise _invalid(f"{where}.role", f"{role!r} is not one of {', '.join(allowed)}")
     return role
 
@@ -420,7 +424,7 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
     if match is None:
         raise _invalid(name, f"data URI must look like data:{prefix}/<format>;base64,<data>")
     if match[1].lower() != prefix:
-        raise _invalid(name, f"a {kind} item takes data:{prefix}/..., not data:{match[1]}/...")
+        raise _invalid(name, f"{_a(kind)} item takes data:{prefix}/..., not data:{match[1]}/...")
     payload = len(url) - match.end()
     if payload == 0:
         raise _invalid(name, "data URI holds no data")
@@ -458,9 +462,9 @@ def _check_media(name: str, kind: str, info: MediaInfo) -> None:
     limits = cat.MEDIA_LIMITS[kind]
     want = _KIND[kind]
     if info.kind != want or info.format not in limits.formats:
-        what = "no recognised format" if info.kind == "other" else f"{info.format} ({info.kind})"
+        what = "of no recognised format" if info.kind == "other" else f"{info.format} ({info.kind})"
         raise _invalid(
-            name, f"the data is {what}; a {kind} takes {', '.join(limits.formats).upper()}"
+            name, f"the data is {what}; {_a(kind)} takes {', '.join(limits.formats).upper()}"
         )
     if info.size > limits.max_bytes:
         raise _too_big(name, want, info.size, limits.max_bytes)

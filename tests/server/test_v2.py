@@ -251,7 +251,7 @@ def test_references_make_r2va(client: httpx.Client, mock: MiniMaxMock) -> None:
           image("https://e.com/b.png", "first_frame")],
          "content: at most 1 first_frame item(s), got 2"),
         ([TEXT, image("https://e.com/a.png", "reference_video")],
-         "content[1].role: reference_video does not go with a image_url item"),
+         "content[1].role: reference_video does not go with an image_url item"),
         ([TEXT, image("https://e.com/a.png", "hero")],
          "content[1].role: 'hero' is not one of first_frame, last_frame, reference_image"),
         ([TEXT, {"type": "video_url", "video_url": {"url": "https://e.com/a.mp4"},

@@ -65,10 +65,12 @@ def first_error(client: httpx.Client, *items: dict[str, Any]) -> str:
         (png_data_url(900, 300),
          "the image is 900x300 px (ratio 3.000); width/height must be 0.4-2.5"),
         (data_uri("image/gif", b"GIF89a" + bytes(40)),
-         "the data is no recognised format; a image_url takes JPEG, PNG, WEBP, HEIC, HEIF"),
+         "the data is gif (image); an image_url takes JPEG, PNG, WEBP, HEIC, HEIF"),
+        (data_uri("image/png", bytes(64)),
+         "the data is of no recognised format; an image_url takes JPEG, PNG, WEBP, HEIC, HEIF"),
         (data_uri("image/png", wav(2)),
-         "the data is wav (audio); a image_url takes JPEG, PNG, WEBP, HEIC, HEIF"),
-        (data_uri("video/mp4", b"x"), "a image_url item takes data:image/..., not data:video/..."),
+         "the data is wav (audio); an image_url takes JPEG, PNG, WEBP, HEIC, HEIF"),
+        (data_uri("video/mp4", b"x"), "an image_url item takes data:image/..., not data:video/..."),
         ("data:image/png;base64,not base64!", "data is not valid Base64"),
         ("data:image/png;base64,", "data URI holds no data"),
         ("data:image/png,raw", "data URI must look like data:image/<format>;base64,<data>"),
@@ -130,7 +132,7 @@ def test_reference_videos_may_last_15_seconds_in_all(client: httpx.Client) -> No
         (data_uri("audio/wav", wav(1)), "the audio lasts 1.000 s; each must last 2-15 s"),
         (data_uri("audio/mpeg", mp3(16)), "the audio lasts 16.000 s; each must last 2-15 s"),
         (data_uri("audio/wav", encode_png(300, 300)),
-         "the data is png (image); a audio_url takes WAV, MP3"),
+         "the data is png (image); an audio_url takes WAV, MP3"),
         (data_uri("audio/wav", bytes(16 * 1024 * 1024)),
          "the audio is 16.00 MB (16777216 bytes); at most 15 MB"),
     ],
@@ -175,7 +177,7 @@ def test_uploaded_files_are_checked_like_data(client: httpx.Client) -> None:
     )
     sound = upload(client, wav(3), "voice.wav")
     assert first_error(client, image(f"mm_file://{sound}")) == (
-        "content[1].image_url.url: the data is wav (audio); a image_url takes JPEG, PNG, WEBP, "
+        "content[1].image_url.url: the data is wav (audio); an image_url takes JPEG, PNG, WEBP, "
         "HEIC, HEIF"
     )
     create(client, t2va(content=[TEXT, REF, audio_item(f"mm_file://{sound}")]))
