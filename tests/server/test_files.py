@@ -407,9 +407,14 @@ def test_the_journal_records_an_upload_without_its_bytes(
     assert entry["surface"] == "official"
 
 
-def test_reset_empties_the_store(client: httpx.Client, mock: MiniMaxMock) -> None:
+def test_health_shows_the_store_and_reset_empties_it(
+    client: httpx.Client, mock: MiniMaxMock
+) -> None:
     upload(client)
+    health = client.get("/_mock/health").json()
+    assert health["files"] == {"count": 1, "bytes": len(PNG)}
     assert client.post("/_mock/reset").status_code == 200
+    assert client.get("/_mock/health").json()["files"] == {"count": 0, "bytes": 0}
     assert len(mock.files) == 0
 
 
@@ -419,3 +424,36 @@ def test_same_seed_same_file_ids() -> None:
             return [upload(client).json()["file"]["file_id"] for _ in range(3)]
 
     assert ids() == ids()
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        (b"\x00\x00\x00\x18ftypheic" + bytes(16), "image/heic"),
+        (b"\x00\x00\x00\x18ftypmif1" + bytes(16), "image/heif"),
+        (b"\x00\x00\x00\x14ftypqt  " + bytes(16), "video/quicktime"),
+        (b"\x00\x00\x00\x18ftypM4A " + bytes(16), "audio/mp4"),
+        (MP4, "video/mp4"),
+        (b"\x1a\x45\xdf\xa3" + bytes(8) + b"webm", "video/webm"),
+        (b"\x1a\x45\xdf\xa3" + bytes(8) + b"matroska", "video/x-matroska"),
+        (b"\xff\xfb\x90\x00" + bytes(32), "audio/mpeg"),
+        (b"\xff\xf1\x50\x80" + bytes(32), "application/octet-stream"),  # AAC ADTS, not mp3
+        (b"fLaC" + bytes(8), "audio/flac"),
+        (b"OggS" + bytes(8), "audio/ogg"),
+        (b"GIF89a" + bytes(8), "image/gif"),
+        (encode_png(10, 10), "image/png"),
+        (b"\xff\xd8\xff\xe0" + bytes(8), "image/jpeg"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(8), "image/webp"),
+        ("日本語のテキスト".encode(), "text/plain"),
+        (b"\x00\x01\x02binary", "application/octet-stream"),
+    ],
+)
+def test_the_kind_is_read_from_the_bytes(data: bytes, content_type: str) -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, upload_format_check="off")
+    with app_client(mock) as client:
+        file_id = upload(client, "t2a_async_input", data, "x.bin").json()["file"]["file_id"]
+        content = client.get(
+            "/v1/files/retrieve_content", params={"file_id": file_id}, headers=AUTH
+        )
+    assert content.headers["content-type"].split(";")[0] == content_type
+    assert content.content == data
