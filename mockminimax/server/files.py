@@ -13,7 +13,7 @@ from starlette.responses import Response
 from ..core.codes import ApiError
 from ..core.files import UPLOAD_PURPOSES, StoredFile
 from ..core.mock import DownloadRefused
-from ..core.multipart import MultipartError, Part, parse_form
+from ..core.multipart import MultipartError, Part, boundary_of, parse_form
 from .exchange import Exchange
 from .media import bytes_response
 from .official import OK, bearer, not_found
@@ -49,9 +49,14 @@ def _one(parts: list[Part], name: str) -> Part:
 
 async def upload(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
+    content_type = ex.request.headers.get("content-type")
+    try:
+        boundary_of(content_type)  # before reading a body that could never be a form
+    except MultipartError as exc:
+        raise ApiError(2013, f"invalid params, {exc.field}: {exc}", field=exc.field) from None
     body = await ex.body()
     try:
-        parts = parse_form(body, ex.request.headers.get("content-type"))
+        parts = parse_form(body, content_type)
         purpose = _one(parts, "purpose").text().strip()
     except MultipartError as exc:
         where = f"{exc.field}: " if exc.field else ""

@@ -13,7 +13,7 @@ import pytest
 from mockminimax.core.images import encode_png
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.server.runner import ServerThread
-from tests.conftest import AUTH
+from tests.conftest import AUTH, app_client
 
 PNG = encode_png(320, 320)
 B = b"XyZ"
@@ -183,3 +183,11 @@ def test_mangled_forms_never_crash(client: httpx.Client, mock: MiniMaxMock) -> N
         seen.add(code)
     assert seen == {0, 2013}
     assert all(e["status"] in (200, 400) for e in client.get("/_mock/journal").json()["entries"])
+
+
+def test_a_non_form_is_refused_before_its_body_is_read() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, max_body_bytes=100)
+    with app_client(mock) as client:
+        response = send(client, bytes(1000), "application/octet-stream")
+    msg = response.json()["base_resp"]["status_msg"]
+    assert "Content-Type must be multipart/form-data" in msg  # not the body-size refusal
