@@ -8,7 +8,6 @@ so a check on an uploaded file judges what was really sent.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import threading
@@ -20,7 +19,6 @@ from typing import Any
 
 from .codes import ApiError
 from .images import sniff_image
-from .probe import Probe, probe_isobmff, probe_wav
 
 __all__ = [
     "UPLOAD_PURPOSES",
@@ -53,19 +51,13 @@ _V2_MAX_BYTES = {"image": 30 * _MB, "video": 50 * _MB, "audio": 15 * _MB}
 @dataclass(frozen=True)
 class MediaKind:
     """What a file's bytes are: `kind` (image, video, audio, text, archive, other), a short
-    `format` name (png, mp4, wav, ...), the MIME type, an image's or video's size, and for
-    MP4/MOV/M4A/WAV what the container says (`core.probe`): seconds, frame rate, codecs.
-    Fields the bytes do not tell are None (or empty)."""
+    `format` name (png, mp4, wav, ...), the MIME type, and an image's size when readable."""
 
     kind: str
     format: str
     content_type: str
     width: int | None = None
     height: int | None = None
-    duration: float | None = None
-    fps: float | None = None
-    codecs: tuple[str, ...] = ()
-    has_audio: bool = False
 
 
 # ISO base media (MP4/MOV/M4A/HEIF) major brands that are not plain MP4 video.
@@ -94,9 +86,9 @@ def detect_media(data: bytes) -> MediaKind:
         return MediaKind("image", fmt, f"image/{fmt}", width, height)
     head = data[:64]
     if head[4:8] == b"ftyp":
-        return _with_probe(_FTYP_BRANDS.get(head[8:12], _MP4), probe_isobmff(data))
+        return _FTYP_BRANDS.get(head[8:12], _MP4)
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return _with_probe(MediaKind("audio", "wav", "audio/wav"), probe_wav(data))
+        return MediaKind("audio", "wav", "audio/wav")
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
         return MediaKind("video", "avi", "video/x-msvideo")
     if head[:4] == b"\x1a\x45\xdf\xa3":
@@ -116,20 +108,6 @@ def detect_media(data: bytes) -> MediaKind:
     if _is_text(data):
         return MediaKind("text", "text", "text/plain")
     return _OTHER
-
-
-def _with_probe(media: MediaKind, probe: Probe | None) -> MediaKind:
-    if probe is None or media.kind == "image":
-        return media
-    return dataclasses.replace(
-        media,
-        width=probe.width,
-        height=probe.height,
-        duration=probe.duration,
-        fps=probe.fps,
-        codecs=probe.codecs,
-        has_audio=probe.has_audio,
-    )
 
 
 def _is_text(data: bytes) -> bool:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import struct
-
 import httpx
 import pytest
 
-from mockminimax.core.files import MediaKind
 from mockminimax.core.images import encode_png
 from mockminimax.core.mock import MiniMaxMock
-from mockminimax.core.mp4 import render_mp4
 from tests.conftest import AUTH, KEY, app_client
 
 PNG = encode_png(640, 360)
@@ -462,85 +457,3 @@ def test_the_kind_is_read_from_the_bytes(data: bytes, content_type: str) -> None
         )
     assert content.headers["content-type"].split(";")[0] == content_type
     assert content.content == data
-
-
-# -- what the container says (core.probe) -------------------------------------------------
-
-
-def encoded_mp4(seconds: int = 2, fps: int = 25, audio: bool = True) -> bytes:
-    """A real H.264 (+ AAC) MP4 written by FFmpeg through PyAV."""
-    av = pytest.importorskip("av")
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        video = out.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
-        sound = out.add_stream("aac", rate=44100) if audio else None
-        for i in range(seconds * fps):
-            frame = av.VideoFrame(320, 240, "yuv420p")
-            for plane in frame.planes:
-                plane.update(bytes(plane.buffer_size))
-            frame.pts = i
-            out.mux(video.encode(frame))
-        out.mux(video.encode())
-        if sound is not None:
-            for i in range(seconds * 44100 // 1024):
-                chunk = av.AudioFrame(format="fltp", layout="stereo", samples=1024)
-                for plane in chunk.planes:
-                    plane.update(bytes(plane.buffer_size))
-                chunk.sample_rate, chunk.pts = 44100, i * 1024
-                out.mux(sound.encode(chunk))
-            out.mux(sound.encode())
-    return buf.getvalue()
-
-
-def nested(kind: bytes, inner: bytes, levels: int = 1) -> bytes:
-    for _ in range(levels):
-        inner = struct.pack(">I4s", 8 + len(inner), kind) + inner
-    return inner
-
-
-def stored_media(client: httpx.Client, mock: MiniMaxMock, data: bytes, name: str) -> MediaKind:
-    answer = upload(client, "video_generation_input", data, name).json()
-    stored = mock.files.get(str(answer["file"]["file_id"]))
-    assert stored is not None
-    return stored.media
-
-
-def test_an_uploaded_mp4_is_probed(client: httpx.Client, mock: MiniMaxMock) -> None:
-    media = stored_media(client, mock, encoded_mp4(), "ref.mp4")
-    assert (media.kind, media.format, media.width, media.height) == ("video", "mp4", 320, 240)
-    assert media.fps == 25.0
-    assert media.duration is not None and 1.9 < media.duration < 2.2
-    assert media.codecs == ("avc1", "mp4a") and media.has_audio
-
-
-def test_a_silent_mp4_and_the_mock_s_own_output(client: httpx.Client, mock: MiniMaxMock) -> None:
-    silent = stored_media(client, mock, encoded_mp4(audio=False), "silent.mp4")
-    assert silent.codecs == ("avc1",) and not silent.has_audio
-    own = stored_media(client, mock, render_mp4(640, 360, 48, 24), "own.mp4")
-    assert (own.width, own.height, own.duration, own.fps) == (640, 360, 2.0, 24.0)
-
-
-def test_a_wav_is_probed(client: httpx.Client, mock: MiniMaxMock) -> None:
-    fmt = struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
-    wav = b"RIFF" + struct.pack("<I", 36 + 96000) + b"WAVEfmt " + fmt
-    wav += b"data" + struct.pack("<I", 96000) + bytes(96000)
-    media = stored_media(client, mock, wav, "three.wav")
-    assert (media.kind, media.duration, media.has_audio) == ("audio", 3.0, True)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        MP4,  # an ftyp and nothing else
-        render_mp4(64, 64, 24, 24)[:300],
-        MP4[:24] + nested(b"moov", nested(b"trak", b"", 2000)),  # deeper than the recursion limit
-        b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x01moov" + bytes(8),
-    ],
-)
-def test_damaged_containers_are_kept_unprobed(
-    client: httpx.Client, mock: MiniMaxMock, data: bytes
-) -> None:
-    media = stored_media(client, mock, data, "odd.mp4")
-    assert (media.kind, media.format) == ("video", "mp4")
-    assert media.duration is None or media.duration >= 0
