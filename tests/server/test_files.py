@@ -457,3 +457,40 @@ def test_the_kind_is_read_from_the_bytes(data: bytes, content_type: str) -> None
         )
     assert content.headers["content-type"].split(";")[0] == content_type
     assert content.content == data
+
+
+def test_delete_a_generated_video_file(client: httpx.Client, mock: MiniMaxMock) -> None:
+    body = {"model": "MiniMax-Hailuo-02", "prompt": "A cat", "duration": 6, "resolution": "768P"}
+    task_id = client.post("/v1/video_generation", headers=AUTH, json=body).json()["task_id"]
+    mock.advance(10)
+    query = {"task_id": task_id}
+    file_id = client.get("/v1/query/video_generation", params=query, headers=AUTH).json()["file_id"]
+    url = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH).json()[
+        "file"
+    ]["download_url"]
+    wrong = {"file_id": int(file_id), "purpose": "voice_clone"}
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=wrong))[0] == 1000
+    other = {"Authorization": "Bearer sk-other"}
+    mine = {"file_id": int(file_id), "purpose": "video_generation"}
+    assert base_resp(client.post("/v1/files/delete", headers=other, json=mine))[0] == 1000
+    deleted = client.post("/v1/files/delete", headers=AUTH, json=mine).json()
+    assert deleted == {
+        "file_id": int(file_id),
+        "base_resp": {"status_code": 0, "status_msg": "success"},
+    }
+    gone = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH)
+    assert base_resp(gone) == (1000, "record not found")
+    assert client.get(url).status_code == 404
+    still = client.get("/v1/query/video_generation", params=query, headers=AUTH).json()
+    assert still["status"] == "Success"  # the task stays; only its file is gone
+    again = client.post("/v1/files/delete", headers=AUTH, json=mine)
+    assert base_resp(again) == (1000, "record not found")
+
+
+def test_delete_of_speech_files_finds_none(client: httpx.Client) -> None:
+    file_id = upload(client, "voice_clone", WAV).json()["file"]["file_id"]
+    body = {"file_id": file_id, "purpose": "t2a_async"}
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=body))[0] == 1000
+    body["purpose"] = "video_generation"  # an upload is no generated video
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=body))[0] == 1000
+    assert ids_listed(client, "voice_clone") == [file_id]
