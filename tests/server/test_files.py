@@ -7,6 +7,7 @@ import pytest
 
 from mockminimax.core.images import encode_png
 from mockminimax.core.mock import MiniMaxMock
+from mockminimax.server.runner import ServerThread
 from tests.conftest import AUTH, KEY, app_client
 
 PNG = encode_png(640, 360)
@@ -89,9 +90,9 @@ def test_each_documented_purpose_takes_its_formats(
     assert (stored.kind, stored.media.format) == (kind, fmt)
 
 
-def test_upload_works_with_requests_against_the_live_server(live: object) -> None:
+def test_upload_works_with_requests_against_the_live_server(live: ServerThread) -> None:
     requests = pytest.importorskip("requests")
-    url = f"{live.url}/v1/files/upload"  # type: ignore[attr-defined]
+    url = f"{live.url}/v1/files/upload"
     response = requests.post(
         url,
         headers=AUTH,
