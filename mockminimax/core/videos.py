@@ -1,6 +1,6 @@
 """The MP4 files the mock serves: one render per distinct size and length, then cached.
 
-Rendering happens once per (width, height, frames), never per request; `warm()` renders the
+Rendering happens once per (width, height, frames, fps), never per request; `warm()` renders the
 catalog's common sizes ahead of the first download.
 """
 
@@ -29,22 +29,23 @@ class Video:
 class VideoLibrary:
     def __init__(self, capacity: int = 32) -> None:
         self.capacity = capacity
-        self._cache: OrderedDict[tuple[int, int, int], Video] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, int, int], Video] = OrderedDict()
         self._lock = threading.Lock()
 
-    def peek(self, width: int, height: int, frames: int) -> Video | None:
+    def peek(self, width: int, height: int, frames: int, fps: int = FPS) -> Video | None:
         """The cached file, or None: lets the async server render misses off its loop."""
-        return self._cache.get((width, height, frames))
+        return self._cache.get((width, height, frames, fps))
 
-    def get(self, width: int, height: int, frames: int) -> Video:
-        key = (width, height, frames)
+    def get(self, width: int, height: int, frames: int, fps: int = FPS) -> Video:
+        key = (width, height, frames, fps)
         with self._lock:
             video = self._cache.get(key)
             if video is not None:
                 self._cache.move_to_end(key)
                 return video
-            data = render_mp4(width, height, frames, FPS)
-            video = Video(data, f'"{hashlib.md5(data).hexdigest().upper()}"', *key)
+            data = render_mp4(width, height, frames, fps)
+            etag = f'"{hashlib.md5(data).hexdigest().upper()}"'
+            video = Video(data, etag, width, height, frames)
             self._cache[key] = video
             while len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)

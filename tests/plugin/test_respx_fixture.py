@@ -94,7 +94,7 @@ def test_gateway_base_urls(minimax_respx):
         query = http.get("http://localhost:3000/minimaxi/v1/query/video_generation",
                          params={"task_id": one.json()["platform_id"]})
     assert one.json()["platform_id"].startswith("video_") and "platform_id" in two.json()
-    assert query.json()["status"] == "preparing"
+    assert query.json()["status"] == "Preparing"
     assert [r.path for r in minimax_respx.requests] == [
         "/minimaxi/v1/video_generation",
         "/minimaxi/v1/video_generation",
