@@ -43,9 +43,11 @@ class DownloadRefused(Exception):
 class FileObject:
     task: Task
     download_url: str
+    #: The mirror URL raw upstream objects carried in 2025 (`backup_download_url` setting).
+    backup_download_url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "file_id": int(self.task.file_id),
             "bytes": 0,
             "created_at": int(self.task.finished_at or self.task.created_at),
@@ -53,6 +55,9 @@ class FileObject:
             "purpose": "video_generation",
             "download_url": self.download_url,
         }
+        if self.backup_download_url is not None:
+            body["backup_download_url"] = self.backup_download_url
+        return body
 
 
 class MiniMaxMock:
@@ -217,10 +222,12 @@ class MiniMaxMock:
             f"{root}{task.cdn_path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
             f"&Signature={quote(self._sign(task.cdn_path, expires), safe='')}"
         )
-        return FileObject(task, url)
+        # The real mirror is another bucket; the mock's one host serves both names.
+        return FileObject(task, url, url if self.settings.backup_download_url else None)
 
     def video(self, task: Task) -> Video:
-        return self.videos.get(task.request.width, task.request.height, task.frames)
+        req = task.request
+        return self.videos.get(req.width, req.height, task.frames, req.fps)
 
     def _sign(self, path: str, expires: int) -> str:
         mac = hmac.new(self._secret, f"GET\n\n\n{expires}\n{path}".encode(), hashlib.sha1)
