@@ -74,7 +74,7 @@ class Task:
 
     @property
     def frames(self) -> int:
-        return self.request.duration * 24
+        return self.request.duration * self.request.fps
 
     def status(self, now: float, timing: Timing, polls_mode: bool) -> Status:
         if self.forced is not None:
