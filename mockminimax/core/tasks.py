@@ -152,13 +152,6 @@ class TaskStore:
             return self.by_ulid(ref)
         return self.get(ref)
 
-    def forget_file(self, task: Task) -> None:
-        """Drop a task's file (files/delete): its file_id and download path stop resolving;
-        the task and its query stay."""
-        with self.lock:
-            self._by_file.pop(task.file_id, None)
-            self._by_path.pop(task.cdn_path, None)
-
     def clear(self) -> None:
         with self.lock:
             self._tasks.clear()
@@ -173,3 +166,10 @@ class TaskStore:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    def forget_file(self, task: Task) -> None:
+        """Drop a task's file (files/delete): its file_id and download path stop resolving;
+        the task and its query stay."""
+        with self.lock:
+            self._by_file.pop(task.file_id, None)
+            self._by_path.pop(task.cdn_path, None)
