@@ -14,7 +14,7 @@ from typing import Any
 from ._version import __version__
 from .core.codes import ApiError
 from .core.faults import FaultRule, FaultRuleError, FaultRules, parse_rule
-from .core.onehub import GatewayRefusal, normalize
+from .core.onehub import GatewayRefusal, gateway_profile, normalize
 from .core.settings import SETTING_NAMES, Settings, SettingsError, read_config
 
 __all__ = ["main"]
@@ -182,7 +182,8 @@ def _validate(path: str, gateway: bool, settings: Settings) -> int:
             if gateway:
                 raise GatewayRefusal(str(exc)) from None
             raise ApiError(2013, f"invalid params, {exc}") from None
-        request = validate_create(normalize(body) if gateway else body, settings)
+        forwarded = normalize(body, gateway_profile(settings)) if gateway else body
+        request = validate_create(forwarded, settings)
     except GatewayRefusal as exc:
         return _refused({"code": exc.code, "message": exc.message}, f"HTTP {exc.status}")
     except ApiError as exc:

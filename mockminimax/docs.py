@@ -20,11 +20,19 @@ from .core.catalog_v2 import RATIOS, SIZE_SOURCES, SIZES, frames_for
 from .core.catalog_v2 import RESOLUTIONS as RESOLUTIONS_V2
 from .core.codes import CODES
 from .core.faults import DIRECTIVES, KEYS
+from .core.onehub import DIFFERENCES
 from .core.settings import Settings
 from .core.templates import TEMPLATE_RESOLUTION, TEMPLATE_SECONDS, TEMPLATES
 from .server.routes import ROUTES
 
-__all__ = ["SECTIONS", "fault_directives_table", "fault_keys_table", "render", "update_readme"]
+__all__ = [
+    "SECTIONS",
+    "fault_directives_table",
+    "fault_keys_table",
+    "gateway_profile_table",
+    "render",
+    "update_readme",
+]
 
 
 def _env(name: str) -> str:
@@ -61,7 +69,14 @@ def fault_directives_table() -> str:
 def models_table() -> str:
     """The V1 model matrix and output sizes, from the catalog."""
     rows = []
+    legacy = []
     for model in MODELS.values():
+        if model.stands_for is not None:
+            res = RESOLUTIONS[model.default_resolution]
+            for mode, current in model.stands_for.items():
+                output = f"{res.name}, 6 s, {model.fps} fps"
+                legacy.append((f"`{model.name}`", mode.label, f"`{current}`", output))
+            continue
         for mode in model.modes:
             cells = "; ".join(
                 f"{res} {'/'.join(map(str, model.durations(mode, res)))}"
@@ -74,6 +89,8 @@ def models_table() -> str:
         _table(("model", "mode", "resolution: durations (s)", "default"), rows)
         + "\n\n"
         + _table(("resolution", "output (16:9)", "source"), sizes)
+        + "\n\n"
+        + _table(("legacy name (`legacy_models`)", "mode", "stands for", "output"), legacy)
     )
 
 
@@ -150,12 +167,19 @@ def templates_table() -> str:
     return _table(("template_id", "name", "inputs required", "inputs from"), rows) + note
 
 
+def gateway_profile_table() -> str:
+    """What `gateway_profile` changes, point by point, from `onehub.DIFFERENCES`."""
+    rows = [(d.point, d.docs, d.code, d.source) for d in DIFFERENCES]
+    return _table(("point", "`docs` (default)", "`onehub-code`", "source"), rows)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "models": models_table,
     "models_v2": models_v2_table,
     "codes": codes_table,
     "routes": routes_table,
     "settings": settings_table,
+    "gateway_profile": gateway_profile_table,
     "fault_keys": fault_keys_table,
     "fault_directives": fault_directives_table,
     "templates": templates_table,

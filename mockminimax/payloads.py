@@ -207,7 +207,7 @@ def _models_for(mode: Mode, resolution: Any, duration: Any) -> list[Model]:
     """The current (not 01-series) models offering `mode` that take the overridden
     resolution and duration; all of the mode's models when none does (S2V-01 is the only
     subject-reference model)."""
-    models = [m for m in MODELS.values() if mode in m.modes]
+    models = [m for m in MODELS.values() if mode in m.modes and not m.legacy]
     fitting = [
         m
         for m in models

@@ -601,6 +601,17 @@ def test_validate_gateway_fills_its_defaults_and_passes_minimax_errors_through()
     assert json.loads(passed.stdout) == api_answer(text.encode(), gateway=True).json()
 
 
+def test_validate_gateway_follows_the_gateway_profile() -> None:
+    text = json.dumps({"prompt": "a lighthouse", "enable_prompt_expansion": False})
+    docs = run_cli("validate", "--gateway", "-", stdin=text)
+    assert docs.returncode == 0, docs.stderr
+    assert json.loads(docs.stdout)["prompt_optimizer"] is True  # an unknown field, ignored
+    env = {**clean_env(), "MOCKMINIMAX_GATEWAY_PROFILE": "onehub-code"}
+    code = run_cli("validate", "--gateway", "-", stdin=text, env=env)
+    assert code.returncode == 0, code.stderr
+    assert json.loads(code.stdout)["prompt_optimizer"] is False  # the fork maps it
+
+
 def test_validate_missing_file_exits_2(tmp_path: Path) -> None:
     result = run_cli("validate", str(tmp_path / "absent.json"))
     assert result.returncode == 2

@@ -47,9 +47,11 @@ class DownloadRefused(Exception):
 class FileObject:
     task: Task
     download_url: str
+    #: The mirror URL raw upstream objects carried in 2025 (`backup_download_url` setting).
+    backup_download_url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "file_id": int(self.task.file_id),
             "bytes": 0,
             "created_at": int(self.task.finished_at or self.task.created_at),
@@ -57,6 +59,9 @@ class FileObject:
             "purpose": "video_generation",
             "download_url": self.download_url,
         }
+        if self.backup_download_url is not None:
+            body["backup_download_url"] = self.backup_download_url
+        return body
 
 
 class MiniMaxMock:
@@ -263,7 +268,9 @@ class MiniMaxMock:
         return task if self.status(task) is Status.SUCCESS else None
 
     def file_object(self, task: Task, base_url: str) -> FileObject:
-        return FileObject(task, self.signed_url(task.cdn_path, base_url))
+        url = self.signed_url(task.cdn_path, base_url)
+        # The real mirror is another bucket; the mock's one host serves both names.
+        return FileObject(task, url, url if self.settings.backup_download_url else None)
 
     def signed_url(self, path: str, base_url: str, ttl: int | None = None) -> str:
         """A download URL for `path` on the mock's download host, valid for `ttl` seconds
@@ -276,8 +283,8 @@ class MiniMaxMock:
         )
 
     def video(self, task: Task) -> Video:
-        request = task.request
-        return self.videos.get(request.width, request.height, task.frames, audio=task.audio)
+        req = task.request
+        return self.videos.get(req.width, req.height, task.frames, req.fps, audio=task.audio)
 
     def _sign(self, path: str, expires: int) -> str:
         mac = hmac.new(self._secret, f"GET\n\n\n{expires}\n{path}".encode(), hashlib.sha1)

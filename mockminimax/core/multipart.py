@@ -13,7 +13,7 @@ import email.message
 import email.utils
 from dataclasses import dataclass
 
-__all__ = ["MAX_HEADER_BYTES", "MAX_PARTS", "MultipartError", "Part", "parse_form"]
+__all__ = ["MAX_HEADER_BYTES", "MAX_PARTS", "MultipartError", "Part", "boundary_of", "parse_form"]
 
 #: Parts one form may have; the upload needs two (`purpose`, `file`).
 MAX_PARTS = 16

@@ -121,11 +121,22 @@ class Settings:
         "Seconds a download_url stays valid.",
         conflict="docs say 1 h; signed URLs seen live expire after about 9 h (32400)",
     )
+    gateway_profile: str = _opt(
+        "docs",
+        "What the gateway surface copies: docs (its own documentation's promise: official "
+        "status casing and body shapes, plus platform_id, its own errors and "
+        "X-Oneapi-Request-Id) or onehub-code (the public One-Hub fork's code; see the "
+        "gateway profile table).",
+        choices=("docs", "onehub-code"),
+        conflict="the gateways' docs say bodies are as MiniMax's (与官网一致); the fork's "
+        "public, older code re-encodes them (onehub-proxy.md §12)",
+    )
     gateway_status_case: str = _opt(
-        "lower",
-        "Status casing on the gateway's query: lower ('success', 'failed', as One-Hub's "
-        "Normalize does) or official ('Success', 'Fail', as the reseller docs show).",
-        choices=("lower", "official"),
+        "profile",
+        "Status casing on the gateway's query, overriding the profile: profile (as "
+        "gateway_profile says), lower ('success', 'failed', as One-Hub's Normalize does) or "
+        "official ('Success', 'Fail').",
+        choices=("profile", "lower", "official"),
         conflict="gateway code lower-cases statuses; its docs show official casing",
     )
     pending_fields: str = _opt(
@@ -153,6 +164,28 @@ class Settings:
         "Output size of S2V-01 videos.",
         choices=("720P", "1080P"),
         conflict="undocumented: one client assumes 1080P, another 720P",
+    )
+    legacy_models: str = _opt(
+        "accept",
+        "The 2024-25 model names video-01 and video-01-live2d: accept them as the models "
+        "they stood for (T2V-01/I2V-01, I2V-01-live; 720P, 6 s, 25 fps) or reject them as "
+        "unsupported models.",
+        choices=("accept", "reject"),
+        conflict="absent from the docs' model enums; api.minimax.io took a video-01 create "
+        "on 2026-01-31 (OBS-A's task)",
+    )
+    backup_download_url: bool = _opt(
+        False,
+        "files/retrieve's file object also carries backup_download_url (a second signed URL "
+        "of the same file).",
+        conflict="in raw upstream file objects of 2025 (OBS-B) and ComfyUI's model; absent "
+        "from the docs and the 2026 intl capture (OBS-A)",
+    )
+    cors: bool = _opt(
+        True,
+        "Answer browser preflights (OPTIONS) on the official and gateway routes and add "
+        "Access-Control-Allow-Origin: * to their answers. Never on the control API or the "
+        "download host.",
     )
     scope_tasks_by_key: bool = _opt(
         True, "Tasks and files are visible only to the API key that created them."

@@ -95,7 +95,7 @@ class Task:
     def frames(self) -> int:
         if isinstance(self.request, V2Request):
             return self.request.frames  # H3's 17n+5 grid
-        return self.request.duration * 24
+        return self.request.duration * self.request.fps
 
     def status(self, now: float, timing: Timing, polls_mode: bool) -> Status:
         if self.forced is not None:
@@ -197,3 +197,10 @@ class TaskStore:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    def forget_file(self, task: Task) -> None:
+        """Drop a task's file (files/delete): its file_id and download path stop resolving;
+        the task and its query stay."""
+        with self.lock:
+            self._by_file.pop(task.file_id, None)
+            self._by_path.pop(task.cdn_path, None)

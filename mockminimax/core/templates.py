@@ -32,8 +32,8 @@ __all__ = [
 #: Media and text inputs a template may take at most (undocumented; one image and one
 #: or two texts is all any listed template uses).
 MAX_INPUTS = 5
-#: What a template renders: the template list shows 1280x720 examples; the length is a
-#: documented choice.
+#: What a template renders, undocumented: a third-party listing of the templates shows
+#: 1280x720 videos; the length is a documented choice (README).
 TEMPLATE_RESOLUTION = "720P"
 TEMPLATE_SECONDS = 6
 
@@ -50,9 +50,8 @@ class Template:
 
     @property
     def inputs(self) -> str:
-        return "+".join(n for n, on in (("media", self.media), ("text", self.text)) if on) or (
-            "none"
-        )
+        required = [n for n, on in (("media", self.media), ("text", self.text)) if on]
+        return "+".join(required) or "none"
 
 
 #: The official list (platform.minimax.io docs/faq/video-agent-templates and the pricing

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .catalog import MAX_PROMPT_CHARS, MODELS, Mode, Model, output_size
+from .catalog import FPS, MAX_PROMPT_CHARS, MODELS, Mode, Model, output_size
 from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
 from .settings import Settings
@@ -42,6 +42,7 @@ class VideoRequest:
     last_frame_image: str | None = None
     subject_reference: tuple[tuple[str, str], ...] = ()
     callback_url: str | None = None
+    fps: int = FPS
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -160,6 +161,8 @@ def _subject_reference(value: Any) -> tuple[tuple[str, str], ImageInfo]:
 def _resolution_and_duration(
     body: dict[str, Any], model: Model, mode: Mode, settings: Settings
 ) -> tuple[str, int]:
+    if model.legacy:  # any value is taken; the model renders its one output
+        return model.default_resolution, 6
     if model.series_01 and settings.legacy_01_params == "reject":
         for name in ("duration", "resolution"):
             if name in body:
@@ -201,7 +204,7 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     if not isinstance(model_name, str):
         raise _invalid("model", f"must be a string, got {_type_name(model_name)}")
     model = MODELS.get(model_name)
-    if model is None:
+    if model is None or (model.legacy and settings.legacy_models == "reject"):
         raise ApiError(2013, f"invalid params, unsupported model: {model_name}", field="model")
     _check_types(body)
     mode = _mode(body, model)
@@ -254,4 +257,5 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
         last_frame_image=body.get("last_frame_image"),
         subject_reference=subject,
         callback_url=callback,
+        fps=model.fps,
     )

@@ -97,6 +97,10 @@ class V2Request:
     def prompt(self) -> str:
         return self.text
 
+    @property
+    def fps(self) -> int:
+        return cat.FPS
+
     def count(self, *roles: str) -> int:
         return sum(1 for m in self.media if m.role in roles)
 

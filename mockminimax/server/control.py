@@ -56,6 +56,7 @@ async def health(ex: Exchange) -> Response:
             "now": mock.now(),
             "timing": mock.timing.name,
             "tasks": len(mock.store),
+            "files": {"count": len(mock.files), "bytes": mock.files.total_bytes},
             "journal": len(mock.journal),
         }
     )

@@ -209,6 +209,7 @@ def endpoint(
     Fault rules are decided here, once per request and before the handler, on every
     surface but the control API (which must keep working whatever faults are set).
     """
+    from .cors import add_headers
     from .faults import after_handler, before_handler
 
     faultable = surface.name != "control"
@@ -225,6 +226,7 @@ def endpoint(
                 exc = Problem("internal", f"{type(exc).__name__}: {exc}")
             response = surface.error(exc, ex)
         surface.finish(response, ex)
+        add_headers(response, ex)
         if ex.fault is not None:
             response = after_handler(ex, response)
         ex.finish(response)

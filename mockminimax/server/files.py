@@ -13,13 +13,14 @@ from starlette.responses import Response
 from ..core.codes import ApiError
 from ..core.files import UPLOAD_PURPOSES, StoredFile
 from ..core.mock import DownloadRefused
-from ..core.multipart import MultipartError, Part, parse_form
+from ..core.multipart import MultipartError, Part, boundary_of, parse_form
 from .exchange import Exchange
 from .media import bytes_response
 from .official import OK, bearer, not_found
 from .surfaces import OFFICIAL
 
 __all__ = [
+    "DELETE_PURPOSES",
     "delete_file",
     "download",
     "list_files",
@@ -49,9 +50,14 @@ def _one(parts: list[Part], name: str) -> Part:
 
 async def upload(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
+    content_type = ex.request.headers.get("content-type")
+    try:
+        boundary_of(content_type)  # before reading a body that could never be a form
+    except MultipartError as exc:
+        raise ApiError(2013, f"invalid params, {exc.field}: {exc}", field=exc.field) from None
     body = await ex.body()
     try:
-        parts = parse_form(body, ex.request.headers.get("content-type"))
+        parts = parse_form(body, content_type)
         purpose = _one(parts, "purpose").text().strip()
     except MultipartError as exc:
         where = f"{exc.field}: " if exc.field else ""
@@ -110,21 +116,34 @@ def _file_id(body: dict[str, Any]) -> str:
     return value.strip()
 
 
+#: What files/delete takes: the upload purposes plus the service's own files, generated
+#: videos (`video_generation`) and speech (`t2a_async`, which the mock never makes).
+DELETE_PURPOSES = (*UPLOAD_PURPOSES, "video_generation", "t2a_async")
+
+
 async def delete_file(ex: Exchange) -> Response:
-    """Delete an upload: file_id and purpose must both match it, or it is not found."""
+    """Delete a file: file_id and purpose must both match it, or it is not found. A
+    generated video's file goes from files/retrieve and its download URL; its task stays."""
     key = ex.mock.check_key(bearer(ex))
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
     file_id = _file_id(body)
     if "purpose" not in body:
         raise _missing("purpose")
     purpose = body["purpose"]
-    if not isinstance(purpose, str) or purpose not in UPLOAD_PURPOSES:
+    if not isinstance(purpose, str) or purpose not in DELETE_PURPOSES:
         shown = repr(purpose)[:64]
         raise ApiError(
             2013,
-            f"invalid params, purpose: {shown} is not one of {', '.join(UPLOAD_PURPOSES)}",
+            f"invalid params, purpose: {shown} is not one of {', '.join(DELETE_PURPOSES)}",
             field="purpose",
         )
+    if purpose == "video_generation":
+        task = ex.mock.find_file(file_id, key)
+        if task is None:
+            raise not_found("file_id")
+        ex.entry.task_id = task.task_id
+        ex.mock.store.forget_file(task)
+        return ex.json({"file_id": int(file_id), "base_resp": OK})
     with ex.mock.files.lock:
         found = ex.mock.files.get(file_id, key)
         if found is None or found.purpose != purpose:

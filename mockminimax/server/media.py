@@ -19,7 +19,7 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 async def _video(ex: Exchange, task: Task) -> Video:
     lib, req = ex.mock.videos, task.request
-    cached = lib.peek(req.width, req.height, task.frames, audio=task.audio)
+    cached = lib.peek(req.width, req.height, task.frames, req.fps, audio=task.audio)
     if cached is not None:
         return cached
     # A size not rendered yet: render off the event loop, once.

@@ -23,6 +23,9 @@ class RouteSpec:
     path: str
     handler: Handler
     summary: str
+    #: Request headers the route reads beyond Authorization (and Content-Type with a
+    #: body); a browser preflight allows them (`cors.allowed_headers`).
+    headers: tuple[str, ...] = ()
 
 
 def _api(surface: Surface, prefix: str, module: object) -> list[RouteSpec]:
@@ -34,7 +37,8 @@ def _api(surface: Surface, prefix: str, module: object) -> list[RouteSpec]:
         RouteSpec(surface, "retrieve", ("GET",), f"{prefix}/files/retrieve",
                   module.retrieve, "a file object with its download_url by ?file_id="),  # type: ignore[attr-defined]
         RouteSpec(surface, "retrieve_content", ("GET", "HEAD"), f"{prefix}/files/retrieve_content",
-                  module.retrieve_content, "the file's bytes by ?file_id="),  # type: ignore[attr-defined]
+                  module.retrieve_content, "the file's bytes by ?file_id=",  # type: ignore[attr-defined]
+                  ("Range",)),
     ]  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from ..core.codes import CODES, ApiError, message_for
 from ..core.mock import DownloadRefused
-from ..core.onehub import GatewayRefusal
+from ..core.onehub import GatewayRefusal, gateway_profile
 from ..core.tasks_v2 import V2Error
 from .exchange import Exchange, Problem
 
@@ -57,6 +57,8 @@ class Surface(ABC):
     """One service the app imitates: the errors it expects, their shape, its headers."""
 
     name = "surface"
+    #: Whether browsers may call it: preflights answered, Access-Control-* on answers.
+    cors = True
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ApiError)
@@ -103,7 +105,13 @@ class OfficialSurface(Surface):
         return self.base_resp(ex, 2013, f"invalid params, {exc.message}")
 
     def finish(self, response: Response, ex: Exchange) -> None:
-        response.headers["Trace-Id"] = ex.mock.ids.hex(16)
+        # Trace-Id from MiniMax's services; the other three from its edge, which adds them
+        # to every api.minimax.io answer seen (chat, models, t2a, even a 404).
+        ids = ex.mock.ids
+        response.headers["Trace-Id"] = ids.hex(16)
+        response.headers["Minimax-Request-Id"] = ids.hex(16)
+        response.headers["alb_receive_time"] = f"{ex.entry.time:.3f}"
+        response.headers["alb_request_id"] = ids.hex(20)
 
 
 def _note(ex: Exchange, exc: Problem) -> None:
@@ -133,6 +141,12 @@ class GatewaySurface(Surface):
         }
         return ex.json(body, status)
 
+    def not_found(self, ex: Exchange, message: str) -> Response:
+        """One-Hub's JSON NoRoute answer (`RelayNotFound`), in place of its web UI's page."""
+        ex.reject(message)
+        error = {"message": message, "type": "invalid_request_error", "param": "", "code": ""}
+        return ex.json({"error": error}, 404)
+
     def task_error(self, ex: Exchange, status: int, code: str, message: str) -> Response:
         ex.reject(f"{code}: {message}")
         return ex.json({"code": code, "message": message}, status)
@@ -148,6 +162,8 @@ class GatewaySurface(Surface):
         method, path = ex.request.method, ex.request.url.path
         if exc.kind in ("route", "method"):
             # gin answers a wrong method like an unknown route: HandleMethodNotAllowed is off.
+            if gateway_profile(ex.settings).has("web_not_found"):
+                return self.not_found(ex, f"Invalid URL ({method} {path})")
             return self.one_hub(ex, 404, f"Invalid URL ({method} {path})")
         if exc.kind == "internal":
             _note(ex, exc)
@@ -164,6 +180,7 @@ class CdnSurface(Surface):
     """The download host: Aliyun OSS's XML errors, as the real CDN answers."""
 
     name = "cdn"
+    cors = False  # the real download host sends no CORS headers (TP2's curl)
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, DownloadRefused)
@@ -211,6 +228,7 @@ class ControlSurface(Surface):
     """The mock's own API: plain JSON errors with real HTTP codes and the field at fault."""
 
     name = "control"
+    cors = False  # must stay unreachable from web pages
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ControlError)

@@ -94,11 +94,26 @@ def test_gateway_base_urls(minimax_respx):
         query = http.get("http://localhost:3000/minimaxi/v1/query/video_generation",
                          params={"task_id": one.json()["platform_id"]})
     assert one.json()["platform_id"].startswith("video_") and "platform_id" in two.json()
-    assert query.json()["status"] == "preparing"
+    assert query.json()["status"] == "Preparing"
     assert [r.path for r in minimax_respx.requests] == [
         "/minimaxi/v1/video_generation",
         "/minimaxi/v1/video_generation",
         "/minimaxi/v1/query/video_generation",
+    ]
+
+
+def test_browser_preflights_in_process(minimax_respx):
+    asked = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
+    with httpx.Client() as http:
+        official = http.options("https://api.minimax.io/v1/video_generation", headers=asked)
+        gateway = http.options("https://api.minimax.io/minimaxi/v1/video_generation",
+                               headers=asked)
+    assert official.status_code == gateway.status_code == 200
+    assert official.json() == {"status_code": 0, "status_msg": "success"}
+    assert official.headers["access-control-allow-origin"] == "*"
+    assert gateway.headers["access-control-allow-methods"] == "POST,OPTIONS"
+    assert [(r.method, r.route) for r in minimax_respx.requests] == [
+        ("OPTIONS", "create"), ("OPTIONS", "create")
     ]
 
 
@@ -199,7 +214,7 @@ def test_hosts_gateways_and_download_hosts(downstream: Downstream) -> None:
     downstream.with_ini("minimax_hosts = api-uw.minimax.io\n")
     downstream.files(test_hosts=HOSTS_AND_GATEWAYS)
     result = downstream.run()
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_other_hosts_are_left_alone_or_refused(downstream: Downstream) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from mockminimax.core.images import encode_png
 from mockminimax.core.mock import MiniMaxMock
+from mockminimax.server.runner import ServerThread
 from tests.conftest import AUTH, KEY, app_client
 
 PNG = encode_png(640, 360)
@@ -89,9 +90,9 @@ def test_each_documented_purpose_takes_its_formats(
     assert (stored.kind, stored.media.format) == (kind, fmt)
 
 
-def test_upload_works_with_requests_against_the_live_server(live: object) -> None:
+def test_upload_works_with_requests_against_the_live_server(live: ServerThread) -> None:
     requests = pytest.importorskip("requests")
-    url = f"{live.url}/v1/files/upload"  # type: ignore[attr-defined]
+    url = f"{live.url}/v1/files/upload"
     response = requests.post(
         url,
         headers=AUTH,
@@ -407,9 +408,14 @@ def test_the_journal_records_an_upload_without_its_bytes(
     assert entry["surface"] == "official"
 
 
-def test_reset_empties_the_store(client: httpx.Client, mock: MiniMaxMock) -> None:
+def test_health_shows_the_store_and_reset_empties_it(
+    client: httpx.Client, mock: MiniMaxMock
+) -> None:
     upload(client)
+    health = client.get("/_mock/health").json()
+    assert health["files"] == {"count": 1, "bytes": len(PNG)}
     assert client.post("/_mock/reset").status_code == 200
+    assert client.get("/_mock/health").json()["files"] == {"count": 0, "bytes": 0}
     assert len(mock.files) == 0
 
 
@@ -419,3 +425,73 @@ def test_same_seed_same_file_ids() -> None:
             return [upload(client).json()["file"]["file_id"] for _ in range(3)]
 
     assert ids() == ids()
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        (b"\x00\x00\x00\x18ftypheic" + bytes(16), "image/heic"),
+        (b"\x00\x00\x00\x18ftypmif1" + bytes(16), "image/heif"),
+        (b"\x00\x00\x00\x14ftypqt  " + bytes(16), "video/quicktime"),
+        (b"\x00\x00\x00\x18ftypM4A " + bytes(16), "audio/mp4"),
+        (MP4, "video/mp4"),
+        (b"\x1a\x45\xdf\xa3" + bytes(8) + b"webm", "video/webm"),
+        (b"\x1a\x45\xdf\xa3" + bytes(8) + b"matroska", "video/x-matroska"),
+        (b"\xff\xfb\x90\x00" + bytes(32), "audio/mpeg"),
+        (b"\xff\xf1\x50\x80" + bytes(32), "application/octet-stream"),  # AAC ADTS, not mp3
+        (b"fLaC" + bytes(8), "audio/flac"),
+        (b"OggS" + bytes(8), "audio/ogg"),
+        (b"GIF89a" + bytes(8), "image/gif"),
+        (encode_png(10, 10), "image/png"),
+        (b"\xff\xd8\xff\xe0" + bytes(8), "image/jpeg"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(8), "image/webp"),
+        ("日本語のテキスト".encode(), "text/plain"),
+        (b"\x00\x01\x02binary", "application/octet-stream"),
+    ],
+)
+def test_the_kind_is_read_from_the_bytes(data: bytes, content_type: str) -> None:
+    mock = MiniMaxMock(clock="virtual", seed=1, upload_format_check="off")
+    with app_client(mock) as client:
+        file_id = upload(client, "t2a_async_input", data, "x.bin").json()["file"]["file_id"]
+        content = client.get(
+            "/v1/files/retrieve_content", params={"file_id": file_id}, headers=AUTH
+        )
+    assert content.headers["content-type"].split(";")[0] == content_type
+    assert content.content == data
+
+
+def test_delete_a_generated_video_file(client: httpx.Client, mock: MiniMaxMock) -> None:
+    body = {"model": "MiniMax-Hailuo-02", "prompt": "A cat", "duration": 6, "resolution": "768P"}
+    task_id = client.post("/v1/video_generation", headers=AUTH, json=body).json()["task_id"]
+    mock.advance(10)
+    query = {"task_id": task_id}
+    file_id = client.get("/v1/query/video_generation", params=query, headers=AUTH).json()["file_id"]
+    url = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH).json()[
+        "file"
+    ]["download_url"]
+    wrong = {"file_id": int(file_id), "purpose": "voice_clone"}
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=wrong))[0] == 1000
+    other = {"Authorization": "Bearer sk-other"}
+    mine = {"file_id": int(file_id), "purpose": "video_generation"}
+    assert base_resp(client.post("/v1/files/delete", headers=other, json=mine))[0] == 1000
+    deleted = client.post("/v1/files/delete", headers=AUTH, json=mine).json()
+    assert deleted == {
+        "file_id": int(file_id),
+        "base_resp": {"status_code": 0, "status_msg": "success"},
+    }
+    gone = client.get("/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH)
+    assert base_resp(gone) == (1000, "record not found")
+    assert client.get(url).status_code == 404
+    still = client.get("/v1/query/video_generation", params=query, headers=AUTH).json()
+    assert still["status"] == "Success"  # the task stays; only its file is gone
+    again = client.post("/v1/files/delete", headers=AUTH, json=mine)
+    assert base_resp(again) == (1000, "record not found")
+
+
+def test_delete_of_speech_files_finds_none(client: httpx.Client) -> None:
+    file_id = upload(client, "voice_clone", WAV).json()["file"]["file_id"]
+    body = {"file_id": file_id, "purpose": "t2a_async"}
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=body))[0] == 1000
+    body["purpose"] = "video_generation"  # an upload is no generated video
+    assert base_resp(client.post("/v1/files/delete", headers=AUTH, json=body))[0] == 1000
+    assert ids_listed(client, "voice_clone") == [file_id]
