@@ -775,3 +775,49 @@ def test_refused_requests_change_nothing(client: httpx.Client, mock: MiniMaxMock
     assert len(mock.store) == 0
     assert all(e.rejected for e in mock.journal)
     assert KEY not in str([e.to_json()["headers"] for e in mock.journal])
+
+
+CREATE, REGEN = "/v2/video_generation", "/v2/video_regeneration"
+ODD_ROLE = {"type": "image_url", "image_url": {"url": "https://e.com/a.png"}, "role": {"r": 1}}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (CREATE, {"model": ["MiniMax-H3"]}),
+        (CREATE, t2va(content=[{"type": ["text"]}])),
+        (CREATE, t2va(content=[{"type": "text", "text": {"a": 1}}])),
+        (CREATE, t2va(content=[TEXT, {"type": "image_url", "image_url": {}}])),
+        (CREATE, t2va(content=[TEXT, ODD_ROLE])),
+        (CREATE, t2va(content=[TEXT, {"type": "image_url", "image_url": {"url": 7}}])),
+        (CREATE, t2va(content=[TEXT, image("data:image/png;base64," + "A" * 5)])),
+        (CREATE, t2va(content=[TEXT, image("mm_file://" + "9" * 400)])),
+        (CREATE, t2va(content=[TEXT, image("http://[::1")])),
+        (CREATE, t2va(content=[TEXT, image("https://e.com:99999/a.png")])),
+        (CREATE, t2va(content={"type": "text"})),
+        (CREATE, t2va(duration=1e308)),
+        (CREATE, t2va(ratio=None)),
+        (CREATE, t2va(extra={"prompt_expansion_mode": ["quality"]})),
+        (CREATE, t2va(callback_url="http://")),
+        ("/v2/h3_context_ir", {"model": "MiniMax-H3", "content": [TEXT], "duration": True}),
+        (REGEN, {"model": "MiniMax-H3", "resolution": ["2K"]}),
+        (REGEN, {"model": "MiniMax-H3", "resolution": "2K", "source_task_id": 5}),
+        (REGEN, {"model": "MiniMax-H3", "resolution": "2K", "source_task_id": " "}),
+    ],
+)  # fmt: skip
+def test_hostile_bodies_get_a_400_naming_a_field(
+    client: httpx.Client, mock: MiniMaxMock, path: str, body: dict[str, Any]
+) -> None:
+    message = invalid(client, body, path)
+    assert ":" in message or "binding" in message or "unsupported" in message
+    assert len(mock.store) == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page_num=%D9%A1&page_size=%D9%A1", "page_num=99999999999999999999", "filter.task_ids=%D9%A1"],
+)
+def test_odd_list_parameters_never_break_the_list(client: httpx.Client, query: str) -> None:
+    answer = client.get(f"/v2/query/video_generation?{query}", headers=AUTH)
+    assert answer.status_code in (200, 400), answer.text
+    assert answer.headers["content-type"].startswith("application/json")
