@@ -258,12 +258,13 @@ class Settings:
     )
     v2_unknown_task: str = _opt(
         "404",
-        "A V2 task ID that is unknown, deleted, older than 7 days or another key's: HTTP 404 "
+        "A V2 task ID that is unknown, deleted or another key's: HTTP 404 "
         "'record not found (1000)' (404) or HTTP 400 'invalid params, invalid task_id (2013)' "
         "(400).",
         choices=("404", "400"),
-        conflict="the docs answer 'invalid task_id' and list only 400/401/429/500; a probe saw "
-        "'record not found (1000)'",
+        conflict="the docs answer 'invalid task_id' (for tasks past the 7-day window, which "
+        "always get it) and list only 400/401/429/500; a probe saw 'record not found (1000)' "
+        "for a made-up ID",
     )
     v2_regeneration_by_task: bool = _opt(
         True,

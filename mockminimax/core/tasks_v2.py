@@ -69,7 +69,9 @@ class V2Error(Exception):
 class ListFilter:
     """The list endpoint's `filter.*` parameters; empty means no filter."""
 
-    statuses: tuple[V2Status, ...] = ()
+    #: Status words; `expired` (in the CN docs' filter enum) matches none of the mock's
+    #: tasks, which never expire inside the 7-day window.
+    statuses: tuple[str, ...] = ()
     task_ids: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     task_types: tuple[TaskType, ...] = ()
@@ -78,7 +80,7 @@ class ListFilter:
         request = task.request
         assert isinstance(request, V2Request)
         return (
-            (not self.statuses or status in self.statuses)
+            (not self.statuses or status.value in self.statuses)
             and (not self.task_ids or task.task_id in self.task_ids)
             and (not self.models or request.model in self.models)
             and (not self.task_types or request.task_type in self.task_types)
@@ -167,10 +169,13 @@ class V2Tasks:
     # -- reading ----------------------------------------------------------------------
 
     def find(self, ref: str, api_key: str | None) -> Task:
-        """The caller's V2 task, within the 7-day window, or the not-found refusal."""
+        """The caller's V2 task, within the 7-day window, or the refusal: a task outside the
+        window is `invalid task_id`, as the docs say; an unknown one as `v2_unknown_task`."""
         task = self.mock.find_task(ref.strip(), api_key, v2=True)
-        if task is None or not self._live(task, self.mock.now()):
+        if task is None:
             raise self.not_found(ref)
+        if not self._live(task, self.mock.now()):
+            raise ApiError(2013, "invalid params, invalid task_id", field="task_id")
         return task
 
     def not_found(self, ref: str) -> Exception:

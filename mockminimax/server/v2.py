@@ -112,7 +112,7 @@ async def list_tasks(ex: Exchange) -> Response:
     key = _key(ex)
     page_num = _page(ex, "page_num", 1, None)
     page_size = _page(ex, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    statuses = _choices(ex, "status", tuple(s.value for s in V2Status))
+    statuses = _choices(ex, "status", (*(s.value for s in V2Status), "expired"))
     types = _choices(ex, "task_type", tuple(t.value for t in TaskType))
     ids = _values(ex, "task_ids")
     for task_id in ids:
@@ -123,7 +123,7 @@ async def list_tasks(ex: Exchange) -> Response:
                 field="filter.task_ids",
             )
     wanted = ListFilter(
-        statuses=tuple(V2Status(s) for s in statuses),
+        statuses=tuple(statuses),
         task_ids=tuple(ids),
         models=tuple(_values(ex, "model")),
         task_types=tuple(TaskType(t) for t in types),

@@ -510,6 +510,7 @@ def test_list_filters(client: httpx.Client, three: list[str]) -> None:
     ).json()
     assert [i["id"] for i in repeated["items"]] == [second, first]
     assert listed(client, **{"filter[task_type]": "generation"}) == ([second, first], 2)
+    assert listed(client, **{"filter.status": "expired"}) == ([], 0)
 
 
 @pytest.mark.parametrize(
@@ -519,7 +520,8 @@ def test_list_filters(client: httpx.Client, three: list[str]) -> None:
         ({"page_size": "abc"}, "page_size: must be a whole number >= 1"),
         ({"page_size": "101"}, "page_size: at most 100"),
         ({"filter.status": "done"},
-         "filter.status: 'done' is not one of queued, running, succeeded, failed, cancelled"),
+         "filter.status: 'done' is not one of queued, running, succeeded, failed, cancelled, "
+         "expired"),
         ({"filter.task_type": "video"},
          "filter.task_type: 'video' is not one of generation, h3_context_ir, regeneration"),
         ({"filter.task_ids": "12,abc"}, "filter.task_ids: 'abc' is not a task_id"),
@@ -539,7 +541,9 @@ def test_seven_day_window(client: httpx.Client, mock: MiniMaxMock) -> None:
     mock.advance(1)
     assert listed(client) == ([], 0)
     answer = client.get(f"/v2/query/video_generation/{task_id}", headers=AUTH)
-    refused(answer, 404, "not_found_error")
+    assert refused(answer, 400, "bad_request_error") == "invalid params, invalid task_id (2013)"
+    gone = client.delete(f"/v2/video_generation/{task_id}", headers=AUTH)
+    assert refused(gone, 400, "bad_request_error") == "invalid params, invalid task_id (2013)"
 
 
 # -- delete -----------------------------------------------------------------------------------
