@@ -266,6 +266,13 @@ class Settings:
         "always get it) and list only 400/401/429/500; a probe saw 'record not found (1000)' "
         "for a made-up ID",
     )
+    v2_max_in_flight: int | None = _opt(
+        None,
+        "V2 tasks one API key may have queued or running at once; past it, a V2 create "
+        "answers 429 (1002) until one finishes or is cancelled. Unset = no limit.",
+        conflict="TP2 reads the cut-off intl rate-limit table as MiniMax-H3 300 RPM and 30 "
+        "in-flight tasks; H3-Max is not listed (30 with --set v2_max_in_flight=30)",
+    )
     v2_regeneration_by_task: bool = _opt(
         True,
         "POST /v2/video_regeneration takes source_task_id (true), or only a base_video in "
@@ -303,6 +310,8 @@ class Settings:
             raise SettingsError("port", f"{self.port} is not a TCP port")
         if self.rpm is not None and self.rpm < 1:
             raise SettingsError("rpm", "must be at least 1 (leave it unset for no limit)")
+        if self.v2_max_in_flight is not None and self.v2_max_in_flight < 1:
+            raise SettingsError("v2_max_in_flight", "must be at least 1 (unset for no limit)")
         from .templates import parse_template  # templates -> tasks -> settings
 
         for spec in self.extra_templates:

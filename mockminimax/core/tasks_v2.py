@@ -124,8 +124,24 @@ class V2Tasks:
         """A new V2 task; a regeneration by `source_task_id` takes its source's shape."""
         if request.source_task_id is not None:
             request = self._from_source(request, api_key)
+        self._check_in_flight(api_key)
         folder = "text" if request.modality is Modality.TEXT else "rollout"
         return self.mock.create_task(request, api_key, "v2", fault, folder=folder)
+
+    def _check_in_flight(self, api_key: str | None) -> None:
+        """`v2_max_in_flight`: a key's queued and running V2 tasks, at most that many."""
+        limit = self.mock.settings.v2_max_in_flight
+        if limit is None:
+            return
+        busy = sum(
+            1
+            for task in self.mock.store
+            if task.surface == "v2"
+            and task.api_key == api_key
+            and self.status(task) in (V2Status.QUEUED, V2Status.RUNNING)
+        )
+        if busy >= limit:
+            raise ApiError(1002, f"rate limit, {busy} tasks in flight (the limit is {limit})")
 
     def _from_source(self, request: V2Request, api_key: str | None) -> V2Request:
         ref = request.source_task_id or ""

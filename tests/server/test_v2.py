@@ -14,6 +14,7 @@ import pytest
 
 from mockminimax.core.images import png_data_url
 from mockminimax.core.mock import MiniMaxMock
+from mockminimax.core.settings import SettingsError
 
 from ..conftest import AUTH, KEY, app_client
 from ..helpers import mp4_info
@@ -424,6 +425,30 @@ def test_rate_limit_is_429() -> None:
         mock.advance(61)
         create(client, t2va())
     assert len(mock.store) == 2
+
+
+def test_in_flight_limit_is_429_until_a_task_finishes_or_is_cancelled() -> None:
+    mock = MiniMaxMock(clock="virtual", v2_max_in_flight=2)
+    with app_client(mock) as client:
+        first = create(client, t2va())
+        create(client, t2va())
+        busy = client.post("/v2/video_generation", headers=AUTH, json=t2va())
+        assert refused(busy, 429, "rate_limit_error") == (
+            "rate limit, 2 tasks in flight (the limit is 2) (1002)"
+        )
+        other = {"Authorization": "Bearer sk-api-other"}
+        assert client.post("/v2/video_generation", headers=other, json=t2va()).status_code == 200
+        client.delete(f"/v2/video_generation/{first}", headers=AUTH)
+        third = create(client, t2va())
+        refused(
+            client.post("/v2/video_generation", headers=AUTH, json=t2va()), 429, "rate_limit_error"
+        )
+        mock.advance(5)
+        assert task(client, third)["status"] == "succeeded"
+        create(client, t2va())
+    assert len(mock.store) == 5
+    with pytest.raises(SettingsError, match="v2_max_in_flight: must be at least 1"):
+        MiniMaxMock(v2_max_in_flight=0)
 
 
 def test_unknown_task_is_404_or_a_setting(client: httpx.Client) -> None:
