@@ -342,8 +342,6 @@ class FaultRule:
                     raise FaultRuleError(
                         name, "callbacks are the mock's own requests: use callback=... or delay"
                     )
-            if self.surface == "cdn":
-                raise FaultRuleError("surface", "tasks are created on official or gateway")
         if self.callback in ("drop", "duplicate", "reorder") and self.route != "push":
             raise FaultRuleError("callback", f"{self.callback} goes with route=push")
         if self.callback == "fail" and self.route != "challenge":
