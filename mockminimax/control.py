@@ -328,7 +328,10 @@ class MiniMaxControl:
         test waits for the pushes the move caused, without sleeping.
         """
         __tracebackhide__ = True
-        wanted = self._find(task_id).task_id if task_id is not None else None
+        wanted = None
+        if task_id is not None:
+            known = self.mock.callbacks.knows(str(task_id))
+            wanted = str(task_id) if known else self._find(task_id).task_id
         if wait > 0:
             self.mock.callbacks.wait_idle(wait)
         return [CallbackInfo.from_json(d.to_json()) for d in self.mock.callbacks.deliveries(wanted)]

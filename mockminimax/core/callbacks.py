@@ -191,7 +191,7 @@ class Attempt:
         }
 
 
-@dataclass
+@dataclass(eq=False)
 class Delivery:
     """One request the mock makes (or would make) to a callback_url, and how it went."""
 
@@ -212,6 +212,7 @@ class Delivery:
     corrupt: bool = False
     delay: float = 0.0
     size: int = 0
+    logged: bool = field(default=False, repr=False)
 
     def payload(self) -> bytes:
         """The bytes sent: the body as compact JSON, or its first half when corrupted."""
@@ -254,6 +255,7 @@ class DeliveryLog:
             self._seq += 1
             delivery.seq = self._seq
             delivery.size = len(delivery.payload()) + len(delivery.url)
+            delivery.logged = True
             self._entries.append(delivery)
             self.bytes += delivery.size
             self._trim()
@@ -263,7 +265,7 @@ class DeliveryLog:
         """Account for an answer kept on `delivery` (if it is still in the log)."""
         with self._lock:
             delivery.size += size
-            if delivery in self._entries:
+            if delivery.logged:
                 self.bytes += size
                 self._trim()
 
@@ -273,6 +275,7 @@ class DeliveryLog:
             or (self.bytes > self.max_bytes and len(self._entries) > 1)
         ):
             old = self._entries.popleft()
+            old.logged = False
             self.bytes -= old.size
             self.dropped += 1
 

@@ -140,13 +140,21 @@ class CallbackEngine:
 
     def close(self, timeout: float = 2.0) -> None:
         """Stop the loop thread (a later delivery starts a new one); never waits on a
-        receiver: whatever is in flight is cancelled."""
-        self.reset()
+        receiver: whatever is in flight is cancelled and stays `pending` in the log."""
         with self._lock:
+            self._generation += 1
+            self._running = 0
+            self._scheduling = False
+            for watch in self._watches.values():
+                watch.running = False
+                watch.queue.clear()
+                watch.challenge = None
+            self._idle.notify_all()
             loop, thread = self._loop, self._thread
             self._loop = self._thread = None
         if loop is not None:
             with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._cancel_all)
                 loop.call_soon_threadsafe(loop.stop)
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -219,6 +227,11 @@ class CallbackEngine:
                     self._advance(watch)
 
     # -- reading ----------------------------------------------------------------------
+
+    def knows(self, task_id: str) -> bool:
+        """Whether `task_id` was ever watched since the last reset (of any dialect)."""
+        with self._lock:
+            return task_id in self._watches or any(d.task_id == task_id for d in self.log)
 
     def deliveries(self, task_id: str | None = None) -> list[Delivery]:
         return [d for d in self.log if task_id is None or d.task_id == task_id]
@@ -302,7 +315,7 @@ class CallbackEngine:
                 delivery.corrupt = True
         self.log.add(delivery)
         if rule is not None and rule.callback == "duplicate":
-            twin = dataclasses.replace(delivery, notes=[*delivery.notes], attempts=[])
+            twin = dataclasses.replace(delivery, notes=[*delivery.notes], attempts=[], logged=False)
             self.log.add(twin)
             twin.notes.append(f"a second copy of #{delivery.seq}")
             batch.append(twin)
@@ -420,22 +433,27 @@ class CallbackEngine:
                     self._idle.notify_all()
 
     async def _verify(self, watch: _Watch, challenge: _Challenge) -> None:
-        if self.settings.callback_challenge == "per_url":
-            lock = self._url_locks.setdefault(watch.url, asyncio.Lock())
-            async with lock:
-                if watch.url in self._verified:
-                    watch.verified = True
-                    reason = "the URL was verified meanwhile (callback_challenge=per_url)"
-                    with self._lock:
-                        self._record(challenge.delivery, "not_sent", reason)
-                    return
-                await self._challenge(watch, challenge)
-                if watch.verified:
-                    self._verified[watch.url] = None
-                    while len(self._verified) > _VERIFIED_URLS:
-                        self._verified.popitem(last=False)
+        if self.settings.callback_challenge != "per_url":
+            await self._challenge(watch, challenge)
             return
-        await self._challenge(watch, challenge)
+        lock = self._url_locks.setdefault(watch.url, asyncio.Lock())
+        await lock.acquire()
+        try:
+            if watch.url in self._verified:
+                watch.verified = True
+                reason = "the URL was verified meanwhile (callback_challenge=per_url)"
+                with self._lock:
+                    self._record(challenge.delivery, "not_sent", reason)
+                return
+            await self._challenge(watch, challenge)
+            if watch.verified:
+                self._verified[watch.url] = None
+                while len(self._verified) > _VERIFIED_URLS:
+                    self._verified.popitem(last=False)
+        finally:
+            lock.release()
+            if not lock.locked():  # nobody took it over: forget it, so the dict stays small
+                self._url_locks.pop(watch.url, None)
 
     async def _challenge(self, watch: _Watch, challenge: _Challenge) -> None:
         delivery, rule = challenge.delivery, challenge.rule

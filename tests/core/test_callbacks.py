@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockminimax.core.callbacks import Delivery, host_refusal, is_loopback
+from mockminimax.core.callbacks import Delivery, Dialect, host_refusal, is_loopback
 from mockminimax.core.faults import FaultRuleError, directive_rule, header_rule, parse_rule
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.settings import Settings, SettingsError
@@ -386,3 +386,51 @@ def test_create_with_a_callback_answers_as_before(receiver: Receiver) -> None:
         assert answer.json() == same.json()  # the challenge's draw comes after the IDs
         assert isinstance(answer, httpx.Response)
     mock.close()
+
+
+class _V2Like(Dialect[dict[str, Any]]):
+    """A dialect as another surface would write one: its own words and body shape."""
+
+    name = "v2-like"
+    ORDER = ("queued", "running")
+
+    def status(self, task: dict[str, Any]) -> str:
+        return str(task["status"])
+
+    def path(self, status: str) -> tuple[str, ...]:
+        if status in self.ORDER:
+            return self.ORDER[: self.ORDER.index(status) + 1]
+        return (*self.ORDER, status)
+
+    def word(self, status: str) -> str | None:
+        return status  # every status is pushed, the initial one included
+
+    def body(self, task: dict[str, Any], status: str, word: str) -> dict[str, Any]:
+        return {"task": {"id": task["id"], "status": word}}
+
+    def terminal(self, status: str) -> bool:
+        return status in ("succeeded", "failed", "cancelled")
+
+
+def test_another_dialect_plugs_into_the_same_engine(receiver: Receiver) -> None:
+    mock = MiniMaxMock(clock="virtual", seed=5, faults=["route=push,status=running,callback=drop"])
+    task = {"id": "424010985738629", "status": "queued"}
+    mock.callbacks.watch(
+        task["id"], receiver.url(), _V2Like(), task, surface="official", api_key=None
+    )
+    assert mock.callbacks.wait_idle(10)
+    task["status"] = "succeeded"  # the surface moved it; it tells the engine
+    mock.callbacks.touch(task["id"])
+    assert mock.callbacks.wait_idle(10)
+    mock.close()
+
+    assert [r.json for r in receiver.at("/hook")[1:]] == [
+        {"task": {"id": "424010985738629", "status": "queued"}},
+        {"task": {"id": "424010985738629", "status": "succeeded"}},
+    ]
+    found = mock.callbacks.deliveries(task["id"])
+    assert [(d.status, d.outcome, d.dialect) for d in found[1:]] == [
+        ("queued", "delivered", "v2-like"),
+        ("running", "dropped", "v2-like"),  # passed through on the way, and faulted
+        ("succeeded", "delivered", "v2-like"),
+    ]
