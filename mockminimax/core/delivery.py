@@ -44,6 +44,9 @@ __all__ = ["CallbackEngine", "Sender"]
 
 #: URLs remembered as verified under `callback_challenge=per_url`.
 _VERIFIED_URLS = 1000
+#: Pushes one task may have waiting behind a receiver that is slow to answer; past it,
+#: later pushes are recorded as not sent (a status forced back and forth in a loop).
+_QUEUE_LIMIT = 100
 #: Longest wait between real-clock checks (a task's change is usually sooner).
 _SCHEDULER_STEP = 1.0
 
@@ -299,6 +302,10 @@ class CallbackEngine:
         delivery = self._delivery(watch, PUSH, watch.dialect.body(watch.task, status, word), word)
         if watch.refused is not None:
             self._record(delivery, "not_sent", watch.refused)
+            return
+        if len(watch.queue) >= _QUEUE_LIMIT:
+            reason = f"{_QUEUE_LIMIT} pushes of this task already wait for a slow receiver"
+            self._record(delivery, "not_sent", reason)
             return
         call = FaultCall(route=PUSH, surface=watch.surface, api_key=watch.api_key, status=word)
         rule = self.mock.faults.decide(call)

@@ -13,6 +13,7 @@ from mockminimax.core.callbacks import Delivery, Dialect, host_refusal, is_loopb
 from mockminimax.core.faults import FaultRuleError, directive_rule, header_rule, parse_rule
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.settings import Settings, SettingsError
+from mockminimax.core.tasks import Status
 from tests.conftest import AUTH, app_client
 from tests.receiver import Receiver
 
@@ -434,3 +435,19 @@ def test_another_dialect_plugs_into_the_same_engine(receiver: Receiver) -> None:
         ("running", "dropped", "v2-like"),  # passed through on the way, and faulted
         ("succeeded", "delivered", "v2-like"),
     ]
+
+
+def test_pushes_queued_behind_a_hanging_receiver_are_bounded(api: Any, receiver: Receiver) -> None:
+    mock = api(callback_timeout=300, callback_unverified="send", callback_log_size=10_000)
+    task_id = mock.create(receiver.url("/hang"))
+    receiver.wait_for("/hang", 1)
+    task = mock.mock.find_task(task_id)
+    for _ in range(60):  # 121 pushes (the first force passes Processing), the challenge hangs
+        mock.mock.force(task, Status.SUCCESS)
+        mock.mock.force(task, Status.PROCESSING)
+
+    found = mock.mock.callbacks.deliveries(task_id)
+    waiting = [d for d in found if d.outcome == "pending" and d.kind == "push"]
+    refused = [d for d in found if d.outcome == "not_sent"]
+    assert len(waiting) == 100 and len(refused) == 21
+    assert refused[0].reason == "100 pushes of this task already wait for a slow receiver"
