@@ -93,6 +93,8 @@ class V1Dialect(Dialect[Task]):
     `failed` (lower-case, unlike the query's enum, reference §9) in the query's body.
 
     Preparing and Queueing have no callback word, so the first push is `processing`.
+    `callback_status_case=query` pushes the query's words instead (Processing, Success,
+    Fail), as the agent page's sample does.
     """
 
     name = "v1"
@@ -117,7 +119,10 @@ class V1Dialect(Dialect[Task]):
         return (*self._PENDING, status)
 
     def word(self, status: str) -> str | None:
-        return self.WORDS[Status(status)]
+        word = self.WORDS[Status(status)]
+        if word is not None and self.mock.settings.callback_status_case == "query":
+            return status
+        return word
 
     def body(self, task: Task, status: str, word: str) -> dict[str, Any]:
         body = self.mock.query_body(task, Status(status))

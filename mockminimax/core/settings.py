@@ -203,6 +203,13 @@ class Settings:
         choices=("drop", "send"),
         conflict="what happens when verification fails is undocumented",
     )
+    callback_status_case: str = _opt(
+        "lower",
+        "Status words of V1 pushes: processing, success, failed as the V1 pages give them "
+        "(lower) or the query's own Processing, Success, Fail (query).",
+        choices=("lower", "query"),
+        conflict="the V1 pages push lower-case words; the agent page's sample pushes 'Success'",
+    )
     callback_challenge_timeout: float = _opt(
         3.0, "Seconds the receiver has to echo the challenge (the docs say 3 s)."
     )

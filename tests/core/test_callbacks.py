@@ -451,3 +451,12 @@ def test_pushes_queued_behind_a_hanging_receiver_are_bounded(api: Any, receiver:
     refused = [d for d in found if d.outcome == "not_sent"]
     assert len(waiting) == 100 and len(refused) == 21
     assert refused[0].reason == "100 pushes of this task already wait for a slow receiver"
+
+
+def test_callback_status_case_query_pushes_the_query_s_words(api: Any, receiver: Receiver) -> None:
+    mock = api(callback_status_case="query")
+    task_id = mock.create(receiver.url())
+    mock.mock.force(mock.mock.find_task(task_id), Status.FAIL, 1026)
+    mock.deliveries(task_id)
+
+    assert receiver.kinds() == ["challenge", "Processing", "Fail"]
