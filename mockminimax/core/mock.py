@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .callbacks import V1Dialect
+from .callbacks import Dialect, V1Dialect
 from .clock import Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
 from .delivery import CallbackEngine
@@ -130,8 +130,13 @@ class MiniMaxMock:
         api_key: str | None,
         surface: str,
         fault: FaultRule | None = None,
+        callback_dialect: Dialect[Task] | None = None,
     ) -> Task:
-        """A new task; a `task` fault rule that fired on this create shapes its life."""
+        """A new task; a `task` fault rule that fired on this create shapes its life.
+
+        A `callback_url` in the request is called back in `callback_dialect`'s words and
+        body shape (V1's by default); a surface with its own words passes its own.
+        """
         now = self.now()
         with self._lock:
             task_id = self.ids.digits(15)
@@ -159,7 +164,7 @@ class MiniMaxMock:
             self.store.add(task)
         if request.callback_url is not None:
             self.callbacks.watch(
-                task.task_id, request.callback_url, self.v1_callbacks, task,
+                task.task_id, request.callback_url, callback_dialect or self.v1_callbacks, task,
                 surface=surface, api_key=api_key,
             )  # fmt: skip
         return task

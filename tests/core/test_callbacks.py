@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mockminimax.core.callbacks import Delivery, Dialect, host_refusal, is_loopback
+from mockminimax.core.callbacks import Delivery, Dialect, V1Dialect, host_refusal, is_loopback
 from mockminimax.core.faults import FaultRuleError, directive_rule, header_rule, parse_rule
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.settings import Settings, SettingsError
-from mockminimax.core.tasks import Status
+from mockminimax.core.tasks import Status, Task
 from tests.conftest import AUTH, app_client
 from tests.receiver import Receiver
 
@@ -460,3 +460,30 @@ def test_callback_status_case_query_pushes_the_query_s_words(api: Any, receiver:
     mock.deliveries(task_id)
 
     assert receiver.kinds() == ["challenge", "Processing", "Fail"]
+
+
+class _Wrapped(V1Dialect):
+    """V1's statuses, another surface's words and body: what `create_task` takes."""
+
+    name = "wrapped"
+
+    def word(self, status: str) -> str | None:
+        word = super().word(status)
+        return None if word is None else word.upper()
+
+    def body(self, task: Task, status: str, word: str) -> dict[str, Any]:
+        return {"task": {"id": task.task_id, "status": word}}
+
+
+def test_create_task_calls_back_in_the_dialect_it_is_given(receiver: Receiver) -> None:
+    mock = MiniMaxMock(clock="virtual", seed=5)
+    request = mock.validate({**T2V, "callback_url": receiver.url()})
+    task = mock.create_task(request, "k", "official", callback_dialect=_Wrapped(mock))
+    mock.advance(60)
+    assert mock.callbacks.wait_idle(10)
+    mock.close()
+
+    assert [r.json for r in receiver.at("/hook")[1:]] == [
+        {"task": {"id": task.task_id, "status": "PROCESSING"}},
+        {"task": {"id": task.task_id, "status": "SUCCESS"}},
+    ]
