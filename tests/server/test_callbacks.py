@@ -312,3 +312,29 @@ def test_shutdown_never_waits_for_a_hanging_receiver(serve: Serve, receiver: Rec
     server.stop()
 
     assert not server.alive and not thread.is_alive()  # stop cancelled the delivery
+
+
+def test_a_video_agent_task_pushes_the_agents_own_query_body(
+    serve: Serve, receiver: Receiver
+) -> None:
+    _, client = serve(timing="1,1,2")
+    body = {
+        "template_id": "393769180141805569",
+        "text_inputs": [{"value": "Lion"}],
+        "media_inputs": [{"value": "https://example.com/face.jpg"}],
+        "callback_url": receiver.url(),
+    }
+    task_id = client.post("/v1/video_template_generation", json=body).json()["task_id"]
+    client.post("/_mock/clock/advance", json={"seconds": 60})
+    found = deliveries(client, task_id)
+
+    assert [(d["kind"], d["status"]) for d in found] == [
+        ("challenge", None),
+        ("push", "processing"),
+        ("push", "success"),
+    ]
+    success = receiver.at("/hook")[-1].json
+    assert set(success) == {"task_id", "status", "video_url", "base_resp"}  # no file_id
+    assert success["status"] == "success" and success["task_id"] == task_id
+    video = client.get(success["video_url"])  # signed on the host the create came through
+    assert video.status_code == 200 and video.content[4:8] == b"ftyp"
