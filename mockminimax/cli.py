@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only this key (repeatable; default: any non-empty key)",
     )  # fmt: skip
     serve.add_argument(
+        "--callback-host", dest="callback_hosts", action="append", default=None,
+        metavar="NAME", help="a host besides loopback the mock may POST callbacks to "
+        "(repeatable; default: loopback only)",
+    )  # fmt: skip
+    serve.add_argument(
         "--fault", dest="faults", action="append", default=None, metavar="RULE",
         help="a fault rule, e.g. 'route=create,minimax_error=1002,times=2' (repeatable; "
         "replaces the config file's and MOCKMINIMAX_FAULTS' rules)",
@@ -89,10 +94,10 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
         if not sep:
             raise SettingsError(item, "--set takes NAME=VALUE")
         values[name.strip()] = value
-    for name in (*_FLAGS, "api_keys"):
+    for name in (*_FLAGS, "api_keys", "callback_hosts"):
         given = getattr(args, name)
         if given is not None:
-            values[name] = tuple(given) if name == "api_keys" else given
+            values[name] = tuple(given) if name in ("api_keys", "callback_hosts") else given
     if args.faults is not None:
         values["faults"] = tuple(_fault(text) for text in args.faults)
     base = Settings().merged(read_config(args.config)) if args.config else Settings()
@@ -114,6 +119,7 @@ def _banner(settings: Settings, url: str, seed: int) -> str:
             f"  seed {seed}, clock {settings.clock}, timing {settings.timing}, "
             f"keys {'any non-empty' if not settings.api_keys else len(settings.api_keys)}",
             *_fault_lines(settings),
+            "  callbacks to loopback" + "".join(f", {h}" for h in settings.callback_hosts),
             f"  MiniMax V1     {url}/v1",
             f"  Gateway        {url}/minimaxi/v1",
             f"  Downloads      {url}/inference_output/...",
@@ -158,7 +164,10 @@ def _serve(settings: Settings) -> int:
         signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
     print(_banner(settings, f"http://{host}:{port}", mock.ids.seed), flush=True)
     threading.Thread(target=mock.videos.warm, name="warm-videos", daemon=True).start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        mock.close()  # callbacks in flight are cancelled: a hung receiver never holds us
     print("mockminimax stopped", flush=True)
     return 0
 

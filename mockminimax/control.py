@@ -19,9 +19,17 @@ from .core.settings import Settings
 from .core.tasks import Status, Task
 
 if TYPE_CHECKING:
+    from .core.delivery import Sender
     from .respx_router import MiniMaxRouter
 
-__all__ = ["DEFAULT_API_KEY", "MiniMaxControl", "RecordedRequest", "RequestLog", "TaskInfo"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "CallbackInfo",
+    "MiniMaxControl",
+    "RecordedRequest",
+    "RequestLog",
+    "TaskInfo",
+]
 
 #: The key `MiniMaxControl.api_key` offers when the mock accepts any key.
 DEFAULT_API_KEY = "sk-api-mockminimax-test"
@@ -179,6 +187,48 @@ class TaskInfo:
         return self.status in (Status.SUCCESS.value, Status.FAIL.value)
 
 
+@dataclass(frozen=True, repr=False)
+class CallbackInfo:
+    """One delivery to a task's callback_url, as it stood when read.
+
+    `kind` is `challenge` or `push`; `status` the push's word (`processing`, `success`,
+    `failed`); `outcome` one of pending, delivered, failed, not_sent, dropped, with
+    `reason` saying why when it is not delivered; `attempts` each try's receiver `status`
+    and `answer` (first 1 KiB) or `error`.
+    """
+
+    seq: int
+    task_id: str
+    kind: str
+    status: str | None
+    url: str
+    body: dict[str, Any]
+    outcome: str
+    reason: str | None = None
+    attempts: tuple[dict[str, Any], ...] = ()
+    fault: str | None = None
+    notes: tuple[str, ...] = ()
+    time: float = 0.0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CallbackInfo:
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        values["attempts"] = tuple(data.get("attempts", ()))
+        values["notes"] = tuple(data.get("notes", ()))
+        return cls(**values)
+
+    @property
+    def answer_status(self) -> int | None:
+        """The receiver's HTTP status on the last attempt (None: no answer, or not sent)."""
+        return self.attempts[-1]["status"] if self.attempts else None
+
+    def __repr__(self) -> str:
+        what = self.kind if self.status is None else f"{self.kind} {self.status}"
+        extra = f" ({self.reason})" if self.reason else ""
+        fault = f" fault={self.fault}" if self.fault else ""
+        return f"<Callback #{self.seq} {what} -> {self.outcome}{extra}{fault}>"
+
+
 class MiniMaxControl:
     """Drives the mock behind `minimax_server` and `minimax_respx`; built by the fixtures.
 
@@ -270,6 +320,35 @@ class MiniMaxControl:
             known = ", ".join(t.task_id for t in self.mock.store) or "none yet"
             raise LookupError(f"mockminimax has no task {ref!r} (tasks: {known})")
         return task
+
+    # -- callbacks --------------------------------------------------------------------
+
+    def callbacks(self, task_id: str | None = None, *, wait: float = 10.0) -> list[CallbackInfo]:
+        """The deliveries to callback_urls (of one task, by any of its IDs), oldest first,
+        once none is in flight (waiting at most `wait` seconds; 0 reads at once).
+
+        Deliveries run in the background: after `advance()` or a query, this is how a
+        test waits for the pushes the move caused, without sleeping.
+        """
+        __tracebackhide__ = True
+        wanted = None
+        if task_id is not None:
+            known = self.mock.callbacks.knows(str(task_id))
+            wanted = str(task_id) if known else self._find(task_id).task_id
+        if wait > 0:
+            self.mock.callbacks.wait_idle(wait)
+        return [CallbackInfo.from_json(d.to_json()) for d in self.mock.callbacks.deliveries(wanted)]
+
+    def callback_app(self, app: Any, base_url: str | None = None) -> None:
+        """Deliver callbacks to `app` (an ASGI app: your FastAPI or Starlette webhook) in
+        this process, with no socket: every callback_url, or those under `base_url`.
+
+        Mounted for the current test only; the next test starts without it.
+        """
+        from .inprocess import ASGISender
+
+        sender: Sender = ASGISender(app)
+        self.mock.callbacks.mount(sender, base_url)
 
     # -- journal, faults, reset -------------------------------------------------------
 

@@ -124,6 +124,7 @@ class InProcess:
         self._sync: SyncASGITransport | None = None
 
     def close(self) -> None:
+        self.mock.close()
         if self._sync is not None:
             self._sync.close()
             self._sync = None

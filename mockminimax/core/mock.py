@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from .callbacks import Dialect, V1Dialect
 from .clock import Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
+from .delivery import CallbackEngine
 from .faults import FaultRule, FaultRules
 from .files import FileStore, FileTooLarge, StoredFile, check_upload
 from .ids import IdSource
@@ -71,6 +73,10 @@ class MiniMaxMock:
         base = settings or Settings()
         self._lock = threading.RLock()
         self.videos = VideoLibrary()
+        #: The background deliveries to `callback_url`s (see `core.delivery`).
+        self.callbacks = CallbackEngine(self)
+        #: How V1 tasks (official and gateway) are called back.
+        self.v1_callbacks = V1Dialect(self)
         #: The V2 (H3) view of the same tasks: status words, bodies, list, cancel, delete.
         self.v2 = V2Tasks(self)
         self.configure(base.merged(overrides) if overrides else base)
@@ -100,6 +106,7 @@ class MiniMaxMock:
             self.limiter = RateLimiter(settings.rpm)
             self._secret = hashlib.sha256(f"mockminimax:{self.ids.seed}".encode()).digest()
             self.access_key_id = "LTAI5t" + hashlib.sha256(self._secret).hexdigest()[:18]
+            self.callbacks.configure(settings)
 
     # -- time -------------------------------------------------------------------------
 
@@ -110,7 +117,9 @@ class MiniMaxMock:
         """Move the virtual clock on; on wall time this is refused, not faked."""
         if not isinstance(self.clock, VirtualClock):
             raise ValueError("the clock is real; start the mock with clock='virtual' to move it")
-        return self.clock.advance(seconds)
+        now = self.clock.advance(seconds)
+        self.callbacks.tick()
+        return now
 
     # -- auth -------------------------------------------------------------------------
 
@@ -137,6 +146,7 @@ class MiniMaxMock:
         api_key: str | None,
         surface: str,
         fault: FaultRule | None = None,
+        callback_dialect: Dialect[Task] | None = None,
         folder: str = "video",
         *,
         id_digits: int = 15,
@@ -144,7 +154,9 @@ class MiniMaxMock:
         """A new task; a `task` fault rule that fired on this create shapes its life.
 
         `folder` is the download path's (V1 `video`, V2 `rollout`, as the real URLs have);
-        `id_digits`: V1 and V2 task IDs have 15 digits, the Video Agent's 18.
+        `id_digits`: V1 and V2 task IDs have 15 digits, the Video Agent's 18. A
+        `callback_url` in the request is called back in `callback_dialect`'s words and body
+        shape (V1's by default); a surface with its own words passes its own.
         """
         now = self.now()
         with self._lock:
@@ -171,6 +183,11 @@ class MiniMaxMock:
                 elif fault.factor is not None:
                     task.slowdown = fault.factor
             self.store.add(task)
+        if request.callback_url is not None:
+            self.callbacks.watch(
+                task.task_id, request.callback_url, callback_dialect or self.v1_callbacks, task,
+                surface=surface, api_key=api_key,
+            )  # fmt: skip
         return task
 
     def find_task(
@@ -203,6 +220,7 @@ class MiniMaxMock:
         status = self.status(task)
         if self.polls_mode and not status.finished and task.forced is None:
             task.polls += 1
+            self.callbacks.touch(task.task_id)
         return status
 
     def force(self, task: Task, status: Status | None, code: int | None = None) -> None:
@@ -214,6 +232,7 @@ class MiniMaxMock:
             task.finished_at = None
             if status is not None and status.finished:
                 task.finished_at = self.now()
+        self.callbacks.touch(task.task_id)
 
     def query_body(self, task: Task, status: Status) -> dict[str, Any]:
         """The V1 query answer, shaped as the real service shapes it."""
@@ -333,6 +352,11 @@ class MiniMaxMock:
             self.ids.reseed()
             if isinstance(self.clock, VirtualClock):
                 self.clock.set(self.settings.start_time)
+            self.callbacks.reset()
+
+    def close(self) -> None:
+        """Stop the background work (callback deliveries); a later callback restarts it."""
+        self.callbacks.close()
 
     def task_json(self, task: Task) -> dict[str, Any]:
         """How the control API and fixtures show a task: every ID and where it stands."""

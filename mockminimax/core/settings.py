@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from .faults import FaultRule, FaultRuleError, parse_rules
 from .ratelimit import RPM_PRESETS
 
 __all__ = ["SETTING_NAMES", "Settings", "SettingsError", "Timing", "read_config"]
+
+#: A host `callback_hosts` may name: a DNS name, an IPv4 address or a bare IPv6 address.
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|[0-9a-f:.]*:[0-9a-f:.]*")
 
 #: A fixed virtual-clock origin (2026-01-01T00:00:00Z) so seeded runs give identical bodies.
 DEFAULT_START_TIME = 1767225600.0
@@ -238,6 +242,58 @@ class Settings:
         "How long a `connection=stall` fault holds a connection open, answering nothing, "
         "before closing it (sooner if the client gives up or the server stops).",
     )
+    callback_hosts: tuple[str, ...] = _opt(
+        (),
+        "Hosts besides loopback the mock may call back (`--callback-host NAME`, repeatable). "
+        "A create naming any other host is accepted; its deliveries are recorded as not sent.",
+    )
+    callback_challenge: str = _opt(
+        "per_task",
+        "When the mock sends the challenge: before each task's pushes (per_task) or once per "
+        "callback URL, retried by the next task only if it failed (per_url).",
+        choices=("per_task", "per_url"),
+        conflict="the docs do not say whether verification is once per URL or per task",
+    )
+    callback_unverified: str = _opt(
+        "drop",
+        "What a failed or late challenge does to that task's pushes: recorded as not sent "
+        "(drop) or sent anyway (send).",
+        choices=("drop", "send"),
+        conflict="what happens when verification fails is undocumented",
+    )
+    callback_status_case: str = _opt(
+        "lower",
+        "Status words of V1 pushes: processing, success, failed as the V1 pages give them "
+        "(lower) or the query's own Processing, Success, Fail (query).",
+        choices=("lower", "query"),
+        conflict="the V1 pages push lower-case words; the agent page's sample pushes 'Success'",
+    )
+    callback_challenge_timeout: float = _opt(
+        3.0, "Seconds the receiver has to echo the challenge (the docs say 3 s)."
+    )
+    callback_timeout: float = _opt(
+        10.0,
+        "Seconds one push may take (connect, send, answer) before it counts as failed; a "
+        "receiver that hangs holds only its own task's later pushes, this long.",
+    )
+    callback_retries: int = _opt(
+        0,
+        "Further attempts at a push that failed (no answer, or not 2xx); 0..10.",
+        conflict="the docs do not say whether pushes are retried",
+    )
+    callback_backoff: float = _opt(
+        1.0,
+        "Seconds (wall time) before the first retry of a push; each later retry waits twice "
+        "as long.",
+    )
+    callback_log_size: int = _opt(
+        1000, "Deliveries kept for the control API and fixtures; the oldest are dropped."
+    )
+    callback_log_bytes: int = _opt(
+        4 * 1024 * 1024,
+        "Bytes of bodies and answers the kept deliveries may hold; past it the oldest are "
+        "dropped (each receiver answer is kept to its first 1 KiB).",
+    )
     v2_resolution_required: bool = _opt(
         True,
         "V2 create without resolution: refuse it (true) or use the model's default, 768P (false).",
@@ -303,6 +359,8 @@ class Settings:
             "max_files",
             "max_file_store_bytes",
             "template_url_ttl",
+            "callback_log_size",
+            "callback_log_bytes",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(name, "must be at least 1")
@@ -321,6 +379,21 @@ class Settings:
                 raise SettingsError("extra_templates", str(exc)) from None
         if not 0 < self.stall_seconds < float("inf"):
             raise SettingsError("stall_seconds", "must be a finite number of seconds above 0")
+        for name in ("callback_challenge_timeout", "callback_timeout"):
+            if not 0 < getattr(self, name) <= 300:
+                raise SettingsError(name, "must be a number of seconds above 0, at most 300")
+        if not 0 <= self.callback_retries <= 10:
+            raise SettingsError("callback_retries", "must be between 0 and 10")
+        if not 0 <= self.callback_backoff <= 60:
+            raise SettingsError("callback_backoff", "must be between 0 and 60 seconds")
+        hosts = tuple(h.strip().lower().strip("[]") for h in self.callback_hosts)
+        for host in hosts:
+            if not _HOST_NAME.fullmatch(host):
+                raise SettingsError(
+                    "callback_hosts",
+                    f"{host!r} is not a host name or IP address (no scheme, port or path)",
+                )
+        object.__setattr__(self, "callback_hosts", hosts)
 
     @property
     def timing_profile(self) -> Timing:

@@ -118,6 +118,16 @@ class Task:
                 return Status.PROCESSING
         return Status.FAIL if self.fail_code is not None else Status.SUCCESS
 
+    def changes(self, timing: Timing) -> tuple[float, ...]:
+        """When the clock moves the task on by itself (entering Queueing, Processing, and
+        its end; a stuck task never ends): what a real-clock callback scheduler waits for."""
+        edges: list[float] = []
+        edge = self.created_at
+        for length in timing.phases(self.request.mode.value):
+            edge += length * self.slowdown
+            edges.append(edge)
+        return tuple(edges[:2] if self.stuck else edges)
+
     def finish_time(self, timing: Timing) -> float:
         return self.created_at + sum(timing.phases(self.request.mode.value)) * self.slowdown
 

@@ -8,18 +8,24 @@ status words (no `Queueing`: a queued template task reads `Preparing`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .callbacks import V1Dialect
 from .catalog import MAX_PROMPT_CHARS, RESOLUTIONS, Mode
 from .codes import ApiError, message_for
 from .images import ImageRejected, inspect_image
 from .tasks import Status, Task
 from .validation import VideoRequest
 
+if TYPE_CHECKING:
+    from .mock import MiniMaxMock
+
 __all__ = [
     "TEMPLATES",
     "Template",
+    "TemplateDialect",
     "TemplateRequest",
     "is_template",
     "parse_template",
@@ -143,6 +149,43 @@ def template_query_body(
     code = (task.failure_code or 0) if status is Status.FAIL and fail_code else 0
     body["base_resp"] = {"status_code": code, "status_msg": message_for(code)}
     return body
+
+
+class TemplateDialect(V1Dialect):
+    """How a Video Agent task is called back: the agent's query body (`video_url`, signed
+    for `template_url_ttl` on the download host the create came through) and its status
+    path, which has no `Queueing`. The words follow `callback_status_case` as V1's do.
+    """
+
+    name = "template"
+    _PATH = (Status.PREPARING.value, Status.PROCESSING.value)
+
+    def __init__(self, mock: MiniMaxMock, base_url: str) -> None:
+        super().__init__(mock)
+        self.base_url = base_url
+
+    def status(self, task: Task) -> str:
+        return template_status(self.mock.status(task))
+
+    def path(self, status: str) -> Sequence[str]:
+        if status in self._PATH:
+            return self._PATH[: self._PATH.index(status) + 1]
+        return (*self._PATH, status)
+
+    def body(self, task: Task, status: str, word: str) -> dict[str, Any]:
+        settings = self.mock.settings
+        url = None
+        if status == Status.SUCCESS.value:
+            url = self.mock.signed_url(task.cdn_path, self.base_url, settings.template_url_ttl)
+        body = template_query_body(
+            task,
+            Status(status),
+            url,
+            pending=settings.pending_fields,
+            fail_code=settings.fail_base_resp == "code",
+        )
+        body["status"] = word
+        return body
 
 
 def _invalid(field: str, rule: str) -> ApiError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import anyio
 from starlette.responses import Response
 
 from .._version import __version__
@@ -18,6 +19,7 @@ from .surfaces import ControlError
 __all__ = [
     "add_fault",
     "advance",
+    "callbacks",
     "clear_faults",
     "clock",
     "delete_fault",
@@ -27,8 +29,12 @@ __all__ = [
     "journal",
     "reset",
     "task",
+    "task_callbacks",
     "tasks",
 ]
+
+#: The longest `?wait=` a callbacks listing takes, in seconds.
+MAX_WAIT = 60.0
 
 
 async def _body(ex: Exchange) -> dict[str, Any]:
@@ -126,6 +132,43 @@ async def force_task(ex: Exchange) -> Response:
         raise ControlError(400, "code goes with status Fail", "code")
     ex.mock.force(found, status, code)
     return ex.json(ex.mock.task_json(found))
+
+
+async def _deliveries(ex: Exchange, task_id: str | None) -> Response:
+    """Deliveries, optionally after waiting (`?wait=SECONDS`) until none is in flight."""
+    engine = ex.mock.callbacks
+    wait = ex.param("wait")
+    idle = engine.busy == 0
+    if wait is not None:
+        try:
+            seconds = float(wait)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= MAX_WAIT:
+            raise ControlError(400, f"wait must be a number of seconds, 0..{MAX_WAIT:g}", "wait")
+        idle = await anyio.to_thread.run_sync(engine.wait_idle, seconds)
+    found = [d.to_json() for d in engine.deliveries(task_id)]
+    for name in ("kind", "outcome"):
+        wanted = ex.param(name)
+        if wanted:
+            found = [d for d in found if d[name] == wanted]
+    log = engine.log
+    return ex.json({"deliveries": found, "idle": idle, "limit": log.limit, "dropped": log.dropped})
+
+
+async def callbacks(ex: Exchange) -> Response:
+    task_id = ex.param("task_id")
+    if task_id:
+        found = ex.mock.find_task(task_id)
+        task_id = found.task_id if found is not None else task_id
+    return await _deliveries(ex, task_id or None)
+
+
+async def task_callbacks(ex: Exchange) -> Response:
+    ref = ex.request.path_params["task_id"]
+    if ex.mock.callbacks.knows(ref):  # any kind of task the engine watched
+        return await _deliveries(ex, ref)
+    return await _deliveries(ex, _task(ex).task_id)
 
 
 async def clock(ex: Exchange) -> Response:

@@ -88,6 +88,11 @@ ROUTES: tuple[RouteSpec, ...] = (
               "one task by task_id, platform_id or ULID"),
     RouteSpec(CONTROL, "task_force", ("POST",), "/_mock/tasks/{task_id}", control.force_task,
               'force a status: {"status": "Success"} or {"status": "Fail", "code": 1027}'),
+    RouteSpec(CONTROL, "task_callbacks", ("GET",), "/_mock/tasks/{task_id}/callbacks",
+              control.task_callbacks, "one task's callback deliveries (?wait=SECONDS first "
+              "waits until none is in flight)"),
+    RouteSpec(CONTROL, "callbacks", ("GET",), "/_mock/callbacks", control.callbacks,
+              "every callback delivery (?task_id= &kind= &outcome= &wait=SECONDS)"),
     RouteSpec(CONTROL, "clock", ("GET",), "/_mock/clock", control.clock, "clock mode and time"),
     RouteSpec(CONTROL, "clock_advance", ("POST",), "/_mock/clock/advance", control.advance,
               'move the virtual clock: {"seconds": N}'),

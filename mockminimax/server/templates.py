@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from ..core.tasks import Status
 from ..core.templates import (
+    TemplateDialect,
     is_template,
     template_query_body,
     templates_with,
@@ -27,7 +28,8 @@ async def create(ex: Exchange) -> Response:
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
     check_rate(ex, key)
     request = validate_template(body, templates_with(ex.settings.extra_templates))
-    task = ex.mock.create_task(request, key, "official", ex.fault, id_digits=18)
+    dialect = TemplateDialect(ex.mock, ex.base_url())
+    task = ex.mock.create_task(request, key, "official", ex.fault, dialect, id_digits=18)
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id, "base_resp": OK})
 
