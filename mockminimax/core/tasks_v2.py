@@ -6,9 +6,10 @@ renamed (Preparing and Queueing are `queued`, Processing is `running`, Success
 the control API, fault rules, the virtual clock and polls mode move V2 tasks exactly as
 they move V1 ones.
 
-Where a V2 status changes (for callbacks): the lifecycle moves in `MiniMaxMock.status`
-(read from the clock, as for V1), `V2Tasks.cancel` makes a task `cancelled`, and
-`V2Tasks.delete` removes a finished one.
+A `callback_url` is called back in V2's words through `V2Dialect`: `{"task": {...}}`,
+the query's body, at each of `queued`, `running`, `succeeded` | `failed` | `cancelled`.
+The lifecycle moves with the clock (the engine's `tick`), a polls-mode query or a forced
+status (`touch`), and `V2Tasks.cancel`, which touches the engine too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from . import catalog_v2 as cat
+from .callbacks import Dialect
 from .catalog_v2 import Modality, TaskType
 from .codes import ApiError, message_for
 from .faults import FaultRule
@@ -30,7 +32,7 @@ from .validation_v2 import V2Request
 if TYPE_CHECKING:
     from .mock import MiniMaxMock
 
-__all__ = ["ListFilter", "V2Error", "V2Status", "V2Tasks"]
+__all__ = ["ListFilter", "V2Dialect", "V2Error", "V2Status", "V2Tasks"]
 
 
 class V2Status(str, Enum):
@@ -119,14 +121,20 @@ class V2Tasks:
     # -- create -----------------------------------------------------------------------
 
     def create(
-        self, request: V2Request, api_key: str | None, fault: FaultRule | None = None
+        self,
+        request: V2Request,
+        api_key: str | None,
+        fault: FaultRule | None = None,
+        base_url: str = "",
     ) -> Task:
-        """A new V2 task; a regeneration by `source_task_id` takes its source's shape."""
+        """A new V2 task; a regeneration by `source_task_id` takes its source's shape.
+        `base_url` is where the task's pushes point `content.url` (the create's host)."""
         if request.source_task_id is not None:
             request = self._from_source(request, api_key)
         self._check_in_flight(api_key)
         folder = "text" if request.modality is Modality.TEXT else "rollout"
-        return self.mock.create_task(request, api_key, "v2", fault, folder=folder)
+        dialect = V2Dialect(self.mock, base_url)
+        return self.mock.create_task(request, api_key, "v2", fault, dialect, folder=folder)
 
     def _check_in_flight(self, api_key: str | None) -> None:
         """`v2_max_in_flight`: a key's queued and running V2 tasks, at most that many."""
@@ -199,11 +207,20 @@ class V2Tasks:
             return ApiError(2013, "invalid params, invalid task_id", field="task_id")
         return V2Error(404, "not_found_error", "record not found (1000)", field="task_id")
 
-    def body(self, task: Task, base_url: str, *, poll: bool = False) -> dict[str, Any]:
-        """The VideoTask object, as query, list and V2 callbacks carry it."""
+    def body(
+        self,
+        task: Task,
+        base_url: str,
+        *,
+        poll: bool = False,
+        status: V2Status | None = None,
+    ) -> dict[str, Any]:
+        """The VideoTask object, as query, list and V2 callbacks carry it (a push gives
+        the `status` it reports, which the clock may already have passed)."""
         request = task.request
         assert isinstance(request, V2Request)
-        status = self.status(task, poll=poll)
+        if status is None:
+            status = self.status(task, poll=poll)
         out: dict[str, Any] = {"id": task.task_id, "model": request.model, "status": status.value}
         if status is V2Status.FAILED:
             code = task.failure_code or 1027
@@ -284,6 +301,7 @@ class V2Tasks:
         with self.mock.store.lock:
             task.cancelled_at = self.mock.now()
             task.forced = None
+        self.mock.callbacks.touch(task.task_id)
 
     # -- control ----------------------------------------------------------------------
 
@@ -334,3 +352,39 @@ def expanded_prompt(task_id: str, text: str) -> str:
     picks = sorted({digest[i] % len(_EXPANSIONS) for i in range(3)})
     detail = "; ".join(_EXPANSIONS[i] for i in picks)
     return f"{text.strip().rstrip('.')}. {detail[0].upper()}{detail[1:]}."
+
+
+class V2Dialect(Dialect[Task]):
+    """How a V2 task is called back (reference §9): every status in V2's own words, each
+    push the query's `{"task": {...}}` body, `content.url` signed on the create's host."""
+
+    name = "v2"
+    _PATH = (V2Status.QUEUED.value, V2Status.RUNNING.value)
+
+    def __init__(self, mock: MiniMaxMock, base_url: str) -> None:
+        self.mock = mock
+        self.base_url = base_url
+
+    def status(self, task: Task) -> str:
+        return self.mock.v2.status(task).value
+
+    def path(self, status: str) -> tuple[str, ...]:
+        if status in self._PATH:
+            return self._PATH[: self._PATH.index(status) + 1]
+        if status == V2Status.CANCELLED.value:  # only a queued task is cancelled
+            return (V2Status.QUEUED.value, status)
+        return (*self._PATH, status)
+
+    def word(self, status: str) -> str | None:
+        return status
+
+    def body(self, task: Task, status: str, word: str) -> dict[str, Any]:
+        return {"task": self.mock.v2.body(task, self.base_url, status=V2Status(status))}
+
+    def terminal(self, status: str) -> bool:
+        return V2Status(status).finished
+
+    def next_change(self, task: Task, now: float) -> float | None:
+        if task.forced is not None or task.cancelled_at is not None or self.mock.polls_mode:
+            return None
+        return next((t for t in task.changes(self.mock.timing) if t > now), None)

@@ -46,7 +46,7 @@ async def _create(ex: Exchange, validate: Any) -> Response:
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
     check_rate(ex, key)
     request: V2Request = validate(body, ex.settings, _files(ex, key))
-    task = ex.mock.v2.create(request, key, ex.fault)
+    task = ex.mock.v2.create(request, key, ex.fault, ex.base_url())
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id})
 
