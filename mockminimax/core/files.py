@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .codes import ApiError
 from .images import sniff_image
+from .param_errors import invalid
 
 __all__ = [
     "UPLOAD_PURPOSES",
@@ -171,10 +171,6 @@ class StoredFile:
         }
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(2013, f"invalid params, {field}: {message}", field=field)
-
-
 def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool) -> MediaKind:
     """The kind of an upload, or ApiError 2013 naming `purpose`, `file` or `filename`.
 
@@ -183,19 +179,19 @@ def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool
     """
     if purpose not in UPLOAD_PURPOSES:
         shown = purpose if len(purpose) <= 64 else purpose[:64] + "..."
-        raise _invalid("purpose", f"{shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}")
+        raise invalid("purpose", f"{shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}")
     if not filename.strip():
-        raise _invalid("filename", "the file part needs a non-empty filename")
+        raise invalid("filename", "the file part needs a non-empty filename")
     if len(filename) > 255:
-        raise _invalid("filename", f"is {len(filename)} characters; at most 255")
+        raise invalid("filename", f"is {len(filename)} characters; at most 255")
     if not data:
-        raise _invalid("file", "the file is empty")
+        raise invalid("file", "the file is empty")
     media = detect_media(data)
     if not check_format:
         return media
     allowed = UPLOAD_PURPOSES[purpose]
     if media.format not in allowed:
-        raise _invalid(
+        raise invalid(
             "file",
             f"the file is {_describe(media)}; purpose {purpose} takes {', '.join(allowed)}",
         )
@@ -203,7 +199,7 @@ def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool
     if purpose == "video_generation_input":
         cap = _V2_MAX_BYTES.get(media.kind)
     if cap is not None and len(data) > cap:
-        raise _invalid(
+        raise invalid(
             "file",
             f"the {media.kind} is {len(data)} bytes; purpose {purpose} takes at most "
             f"{cap // _MB} MB ({cap} bytes) for a {media.kind}",

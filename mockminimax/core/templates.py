@@ -16,6 +16,7 @@ from .callbacks import V1Dialect
 from .catalog import MAX_PROMPT_CHARS, RESOLUTIONS, Mode
 from .codes import ApiError, message_for
 from .images import ImageRejected, inspect_image
+from .param_errors import invalid, missing, type_name
 from .tasks import Status, Task
 from .validation import VideoRequest
 
@@ -188,48 +189,27 @@ class TemplateDialect(V1Dialect):
         return body
 
 
-def _invalid(field: str, rule: str) -> ApiError:
-    return ApiError(2013, f"invalid params, {field}: {rule}", field=field)
-
-
-def _missing(field: str) -> ApiError:
-    return ApiError(
-        2013,
-        f"invalid params, binding: expr_path={field}, cause=missing required parameter",
-        field=field,
-    )
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    for kind, name in ((bool, "a boolean"), ((int, float), "a number"), (str, "a string")):
-        if isinstance(value, kind):
-            return name
-    return "an array" if isinstance(value, list) else "an object"
-
-
 def _values(body: dict[str, Any], name: str) -> list[str]:
     """`[{"value": "..."}, ...]` as the strings, each checked for shape."""
     items = body.get(name)
     if items is None:
         return []
     if not isinstance(items, list):
-        raise _invalid(name, f"must be an array of objects with a value, got {_type_name(items)}")
+        raise invalid(name, f"must be an array of objects with a value, got {type_name(items)}")
     if len(items) > MAX_INPUTS:
-        raise _invalid(name, f"holds {len(items)} items; at most {MAX_INPUTS}")
+        raise invalid(name, f"holds {len(items)} items; at most {MAX_INPUTS}")
     values = []
     for i, item in enumerate(items):
         where = f"{name}[{i}]"
         if not isinstance(item, dict):
-            raise _invalid(where, f"must be an object with a value, got {_type_name(item)}")
+            raise invalid(where, f"must be an object with a value, got {type_name(item)}")
         if "value" not in item:
-            raise _missing(f"{where}.value")
+            raise missing(f"{where}.value")
         value = item["value"]
         if not isinstance(value, str):
-            raise _invalid(f"{where}.value", f"must be a string, got {_type_name(value)}")
+            raise invalid(f"{where}.value", f"must be a string, got {type_name(value)}")
         if not value.strip():
-            raise _invalid(f"{where}.value", "must not be empty")
+            raise invalid(f"{where}.value", "must not be empty")
         values.append(value)
     return values
 
@@ -245,24 +225,24 @@ def validate_template(body: Any, templates: dict[str, Template]) -> TemplateRequ
     """Check a template create; media values follow V1's image rules (never fetched)."""
     if not isinstance(body, dict):
         raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {_type_name(body)}"
+            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
         )
     if "template_id" not in body:
-        raise _missing("template_id")
+        raise missing("template_id")
     template_id = body["template_id"]
     if isinstance(template_id, int) and not isinstance(template_id, bool):
         template_id = str(template_id)  # clients holding the ID as a number
     if not isinstance(template_id, str):
-        raise _invalid("template_id", f"must be a string, got {_type_name(template_id)}")
+        raise invalid("template_id", f"must be a string, got {type_name(template_id)}")
     template = templates.get(template_id.strip())
     if template is None:
         shown = template_id if len(template_id) <= 40 else template_id[:40] + "..."
-        raise _invalid("template_id", f"unknown template {shown!r}")
+        raise invalid("template_id", f"unknown template {shown!r}")
     texts = _values(body, "text_inputs")
     media = _values(body, "media_inputs")
     for i, text in enumerate(texts):
         if len(text) > MAX_PROMPT_CHARS:
-            raise _invalid(
+            raise invalid(
                 f"text_inputs[{i}].value",
                 f"{len(text)} characters; the limit is {MAX_PROMPT_CHARS} characters",
             )
@@ -270,16 +250,16 @@ def validate_template(body: Any, templates: dict[str, Template]) -> TemplateRequ
         try:
             inspect_image(value)
         except ImageRejected as exc:
-            raise _invalid(f"media_inputs[{i}].value", str(exc)) from None
+            raise invalid(f"media_inputs[{i}].value", str(exc)) from None
     if template.media and not media:
-        raise _invalid("media_inputs", f"template {template.name} requires a media input")
+        raise invalid("media_inputs", f"template {template.name} requires a media input")
     if template.text and not texts:
-        raise _invalid("text_inputs", f"template {template.name} requires a text input")
+        raise invalid("text_inputs", f"template {template.name} requires a text input")
     callback = body.get("callback_url")
     if callback is not None and (
         not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
     ):
-        raise _invalid("callback_url", "must be an http(s) URL")
+        raise invalid("callback_url", "must be an http(s) URL")
     res = RESOLUTIONS[TEMPLATE_RESOLUTION]
     return TemplateRequest(
         mode=Mode.I2V if media else Mode.T2V,

@@ -22,6 +22,7 @@ from . import catalog_v2 as cat
 from .catalog_v2 import Modality, Mode, TaskType
 from .codes import ApiError
 from .files import StoredFile
+from .param_errors import invalid, missing, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
 
@@ -133,47 +134,21 @@ class V2Request:
 # -- messages ------------------------------------------------------------------------------
 
 
-def _invalid(name: str, rule: str) -> ApiError:
-    return ApiError(2013, f"invalid params, {name}: {rule}", field=name)
-
-
-def _missing(name: str) -> ApiError:
-    return ApiError(
-        2013,
-        f"invalid params, binding: expr_path={name}, cause=missing required parameter",
-        field=name,
-    )
-
-
 def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def _string(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if name in body and not isinstance(value, str):
-        raise _invalid(name, f"must be a string, got {_type_name(value)}")
+        raise invalid(name, f"must be a string, got {type_name(value)}")
     return value
 
 
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {_type_name(body)}"
+            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
         )
     return body
 
@@ -183,10 +158,10 @@ def _object(body: Any) -> dict[str, Any]:
 
 def _model(body: dict[str, Any], endpoint: str) -> cat.Model:
     if "model" not in body:
-        raise _missing("model")
+        raise missing("model")
     name = body["model"]
     if not isinstance(name, str):
-        raise _invalid("model", f"must be a string, got {_type_name(name)}")
+        raise invalid("model", f"must be a string, got {type_name(name)}")
     model = cat.MODELS.get(name)
     if model is None:
         raise ApiError(
@@ -195,34 +170,34 @@ def _model(body: dict[str, Any], endpoint: str) -> cat.Model:
             field="model",
         )
     if endpoint == "context_ir" and not model.context_ir:
-        raise _invalid("model", f"{name} does not support h3_context_ir; use MiniMax-H3")
+        raise invalid("model", f"{name} does not support h3_context_ir; use MiniMax-H3")
     if endpoint == "regeneration" and not model.regeneration:
-        raise _invalid("model", f"{name} does not support video_regeneration; use MiniMax-H3")
+        raise invalid("model", f"{name} does not support video_regeneration; use MiniMax-H3")
     return model
 
 
 def _duration(body: dict[str, Any], model: cat.Model) -> int:
     if "duration" not in body:
-        raise _missing("duration")
+        raise missing("duration")
     value = body["duration"]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid("duration", f"must be an integer number of seconds, got {_type_name(value)}")
+        raise invalid("duration", f"must be an integer number of seconds, got {type_name(value)}")
     if value not in model.durations:
         low, high = model.durations[0], model.durations[-1]
-        raise _invalid("duration", f"model {model.name} takes {low} to {high} seconds, not {value}")
+        raise invalid("duration", f"model {model.name} takes {low} to {high} seconds, not {value}")
     return value
 
 
 def _resolution(body: dict[str, Any], model: cat.Model, settings: Settings) -> str:
     if "resolution" not in body:
         if settings.v2_resolution_required:
-            raise _missing("resolution")
+            raise missing("resolution")
         return model.default_resolution
     value = body["resolution"]
     if not isinstance(value, str):
-        raise _invalid("resolution", f"must be a string, got {_type_name(value)}")
+        raise invalid("resolution", f"must be a string, got {type_name(value)}")
     if value not in model.resolutions:
-        raise _invalid(
+        raise invalid(
             "resolution",
             f"model {model.name} supports {', '.join(model.resolutions)}, not {value!r}",
         )
@@ -233,18 +208,16 @@ def _ratio(body: dict[str, Any], mode: Mode) -> str:
     """The ratio asked for, `adaptive` when the output follows the input."""
     if "ratio" not in body:
         if mode is Mode.T2VA:
-            raise _missing("ratio")
+            raise missing("ratio")
         return cat.ADAPTIVE
     value = body["ratio"]
     allowed = (cat.ADAPTIVE, *cat.RATIOS)
     if not isinstance(value, str):
-        raise _invalid("ratio", f"must be a string, got {_type_name(value)}")
+        raise invalid("ratio", f"must be a string, got {type_name(value)}")
     if value not in allowed:
-        raise _invalid("ratio", f"{value!r} is not one of {', '.join(allowed)}")
+        raise invalid("ratio", f"{value!r} is not one of {', '.join(allowed)}")
     if mode is Mode.T2VA and value == cat.ADAPTIVE:
-        raise _invalid(
-            "ratio", f"text-to-video needs a fixed ratio: one of {', '.join(cat.RATIOS)}"
-        )
+        raise invalid("ratio", f"text-to-video needs a fixed ratio: one of {', '.join(cat.RATIOS)}")
     # Image modes always follow their frame: other values are ignored, not refused.
     return cat.ADAPTIVE if mode is Mode.I2VA else value
 
@@ -254,16 +227,16 @@ def _extra(body: dict[str, Any]) -> str | None:
         return None
     extra = body["extra"]
     if not isinstance(extra, dict):
-        raise _invalid("extra", f"must be an object, got {_type_name(extra)}")
+        raise invalid("extra", f"must be an object, got {type_name(extra)}")
     for key in extra:
         if key != "prompt_expansion_mode":
-            raise _invalid(f"extra.{key}", "unknown field (extra takes prompt_expansion_mode only)")
+            raise invalid(f"extra.{key}", "unknown field (extra takes prompt_expansion_mode only)")
     mode = extra.get("prompt_expansion_mode")
     if mode is None:
         return None
     modes = cat.PROMPT_EXPANSION_MODES
     if not isinstance(mode, str) or mode not in modes:
-        raise _invalid("extra.prompt_expansion_mode", f"{mode!r} is not one of {', '.join(modes)}")
+        raise invalid("extra.prompt_expansion_mode", f"{mode!r} is not one of {', '.join(modes)}")
     return mode
 
 
@@ -273,7 +246,7 @@ def _callback(body: dict[str, Any]) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise _invalid("callback_url", "must be an http(s) URL")
+        raise invalid("callback_url", "must be an http(s) URL")
     return url
 
 
@@ -281,10 +254,10 @@ def _watermark(body: dict[str, Any], settings: Settings, *, documented: bool) ->
     if "aigc_watermark" not in body:
         return False
     if not documented and settings.v2_aigc_watermark == "reject":
-        raise _invalid("aigc_watermark", "unknown field (video_regeneration takes it, create not)")
+        raise invalid("aigc_watermark", "unknown field (video_regeneration takes it, create not)")
     value = body["aigc_watermark"]
     if not isinstance(value, bool):
-        raise _invalid("aigc_watermark", f"must be a boolean, got {_type_name(value)}")
+        raise invalid("aigc_watermark", f"must be a boolean, got {type_name(value)}")
     return value
 
 
@@ -295,30 +268,30 @@ def _content(
     body: dict[str, Any], files: FileLookup | None, *, max_text: int, base_video: bool
 ) -> tuple[str, list[MediaItem]]:
     if "content" not in body:
-        raise _missing("content")
+        raise missing("content")
     items = body["content"]
     if not isinstance(items, list):
-        raise _invalid("content", f"must be an array of content items, got {_type_name(items)}")
+        raise invalid("content", f"must be an array of content items, got {type_name(items)}")
     texts: list[str] = []
     media: list[MediaItem] = []
     unroled_images: list[int] = []
     for i, item in enumerate(items):
         where = f"content[{i}]"
         if not isinstance(item, dict):
-            raise _invalid(where, f"must be an object, got {_type_name(item)}")
+            raise invalid(where, f"must be an object, got {type_name(item)}")
         kind = item.get("type")
         if kind is None:
-            raise _missing(f"{where}.type")
+            raise missing(f"{where}.type")
         if kind not in _ITEM_TYPES:
-            raise _invalid(f"{where}.type", f"{kind!r} is not one of {', '.join(_ITEM_TYPES)}")
+            raise invalid(f"{where}.type", f"{kind!r} is not one of {', '.join(_ITEM_TYPES)}")
         if kind == "text":
             text = item.get("text")
             if not isinstance(text, str):
                 if text is None:
-                    raise _missing(f"{where}.text")
-                raise _invalid(f"{where}.text", f"must be a string, got {_type_name(text)}")
+                    raise missing(f"{where}.text")
+                raise invalid(f"{where}.text", f"must be a string, got {type_name(text)}")
             if len(text) > max_text:
-                raise _invalid(
+                raise invalid(
                     f"{where}.text", f"{len(text)} characters; the limit is {max_text} characters"
                 )
             texts.append(text)
@@ -330,11 +303,11 @@ def _content(
         media.append(_media_item(item, where, kind, role, files))
     if len(texts) != 1 or not texts[0].strip():
         if len(texts) > 1:
-            raise _invalid("content", f"must include exactly one text item, got {len(texts)}")
-        raise _invalid("content", "must include a non-empty text item (prompt is required)")
+            raise invalid("content", f"must include exactly one text item, got {len(texts)}")
+        raise invalid("content", "must include a non-empty text item (prompt is required)")
     images = sum(1 for m in media if m.type == "image_url")
     if unroled_images and images > 1:
-        raise _invalid(
+        raise invalid(
             f"content[{_index(items, unroled_images[0], media)}].role",
             "is required when the content holds more than one image "
             "(a single image without a role is the first frame)",
@@ -361,14 +334,14 @@ def _role(item: dict[str, Any], where: str, kind: str, base_video: bool) -> str 
             return None
         return "base_video" if base_video and kind == "video_url" else allowed[0]
     if not isinstance(role, str):
-        raise _invalid(f"{where}.role", f"must be a string, got {_type_name(role)}")
+        raise invalid(f"{where}.role", f"must be a string, got {type_name(role)}")
     if role not in allowed:
         every = [
             r for roles in cat.ROLES.values() for r in roles if base_video or r != "base_video"
         ]
         if role in every:
-            raise _invalid(f"{where}.role", f"{role} does not go with {_a(kind)} item")
-        raise _invalid(f"{where}.role", f"{role!r} is not one of {', '.join(allowed)}")
+            raise invalid(f"{where}.role", f"{role} does not go with {_a(kind)} item")
+        raise invalid(f"{where}.role", f"{role!r} is not one of {', '.join(allowed)}")
     return role
 
 
@@ -377,19 +350,19 @@ def _media_item(
 ) -> MediaItem:
     holder = item.get(kind)
     if holder is None:
-        raise _missing(f"{where}.{kind}")
+        raise missing(f"{where}.{kind}")
     if not isinstance(holder, dict):
-        raise _invalid(
-            f"{where}.{kind}", f'must be an object {{"url": ...}}, got {_type_name(holder)}'
+        raise invalid(
+            f"{where}.{kind}", f'must be an object {{"url": ...}}, got {type_name(holder)}'
         )
     name = f"{where}.{kind}.url"
     url = holder.get("url")
     if url is None:
-        raise _missing(name)
+        raise missing(name)
     if not isinstance(url, str):
-        raise _invalid(name, f"must be a string, got {_type_name(url)}")
+        raise invalid(name, f"must be a string, got {type_name(url)}")
     if not url.strip():
-        raise _invalid(name, "must not be empty")
+        raise invalid(name, "must not be empty")
     head = url[:12].lower()
     if head.startswith("data:"):
         info = _data_uri(name, kind, url)
@@ -414,11 +387,11 @@ def _public_url(name: str, kind: str, url: str) -> None:
         parts = urlsplit(url)
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
-        raise _invalid(name, rule) from None
+        raise invalid(name, rule) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
-        raise _invalid(name, rule)
+        raise invalid(name, rule)
     if any(c.isspace() for c in url):
-        raise _invalid(name, "URL must not contain whitespace")
+        raise invalid(name, "URL must not contain whitespace")
 
 
 def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
@@ -426,12 +399,12 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
     prefix = _KIND[kind]
     match = _DATA_URI.match(url)
     if match is None:
-        raise _invalid(name, f"data URI must look like data:{prefix}/<format>;base64,<data>")
+        raise invalid(name, f"data URI must look like data:{prefix}/<format>;base64,<data>")
     if match[1].lower() != prefix:
-        raise _invalid(name, f"{_a(kind)} item takes data:{prefix}/..., not data:{match[1]}/...")
+        raise invalid(name, f"{_a(kind)} item takes data:{prefix}/..., not data:{match[1]}/...")
     payload = len(url) - match.end()
     if payload == 0:
-        raise _invalid(name, "data URI holds no data")
+        raise invalid(name, "data URI holds no data")
     # The decoded size follows from the length: an oversized file is refused undecoded.
     size = payload * 3 // 4 - (2 if url.endswith("==") else 1 if url.endswith("=") else 0)
     if size > limits.max_bytes:
@@ -439,25 +412,25 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
     try:
         data = base64.b64decode(url[match.end() :].encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise _invalid(name, "data is not valid Base64") from None
+        raise invalid(name, "data is not valid Base64") from None
     return probe(data)
 
 
 def _uploaded_id(name: str, file_id: str) -> None:
     if not file_id.isdigit():
-        raise _invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
+        raise invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
 
 
 def _uploaded(name: str, file_id: str, files: FileLookup) -> MediaInfo:
     _uploaded_id(name, file_id)
     found = files(file_id)
     if found is None:
-        raise _invalid(name, f"no uploaded file {file_id} (upload it with POST /v1/files/upload)")
+        raise invalid(name, f"no uploaded file {file_id} (upload it with POST /v1/files/upload)")
     return probe(found.data)
 
 
 def _too_big(name: str, kind: str, size: int, cap: int) -> ApiError:
-    return _invalid(
+    return invalid(
         name, f"the {kind} is {size / _MB:.2f} MB ({size} bytes); at most {cap // _MB} MB"
     )
 
@@ -467,7 +440,7 @@ def _check_media(name: str, kind: str, info: MediaInfo) -> None:
     want = _KIND[kind]
     if info.kind != want or info.format not in limits.formats:
         what = "of no recognised format" if info.kind == "other" else f"{info.format} ({info.kind})"
-        raise _invalid(
+        raise invalid(
             name, f"the data is {what}; {_a(kind)} takes {', '.join(limits.formats).upper()}"
         )
     if info.size > limits.max_bytes:
@@ -475,36 +448,36 @@ def _check_media(name: str, kind: str, info: MediaInfo) -> None:
     if isinstance(limits, (cat.ImageLimits, cat.VideoLimits)) and info.width and info.height:
         w, h = info.width, info.height
         if not limits.min_side <= min(w, h) <= max(w, h) <= limits.max_side:
-            raise _invalid(
+            raise invalid(
                 name,
                 f"the {want} is {w}x{h} px; each side must be {limits.min_side}-"
                 f"{limits.max_side} px",
             )
         if not limits.min_ratio <= w / h <= limits.max_ratio:
-            raise _invalid(
+            raise invalid(
                 name,
                 f"the {want} is {w}x{h} px (ratio {w / h:.3f}); width/height must be "
                 f"{limits.min_ratio}-{limits.max_ratio}",
             )
     if isinstance(limits, cat.VideoLimits):
         if info.video_codec is None and info.seconds is None:
-            raise _invalid(name, "the video has no readable video track (no moov box)")
+            raise invalid(name, "the video has no readable video track (no moov box)")
         if info.video_codec not in limits.video_codecs:
-            raise _invalid(name, f"video codec {info.video_codec!r} is not one of H.264, H.265")
+            raise invalid(name, f"video codec {info.video_codec!r} is not one of H.264, H.265")
         if info.audio_codec is not None and info.audio_codec not in limits.audio_codecs:
-            raise _invalid(name, f"audio codec {info.audio_codec!r} is not one of AAC, MP3")
+            raise invalid(name, f"audio codec {info.audio_codec!r} is not one of AAC, MP3")
         fps = info.fps
         if fps is not None and not limits.min_fps - 0.001 <= fps <= limits.max_fps + 0.001:
-            raise _invalid(
+            raise invalid(
                 name,
                 f"the video runs at {fps:.3f} fps; it must be {limits.min_fps}-{limits.max_fps}",
             )
     if isinstance(limits, (cat.VideoLimits, cat.AudioLimits)):
         seconds = info.seconds
         if seconds is None:
-            raise _invalid(name, f"could not read the {want}'s duration from its header")
+            raise invalid(name, f"could not read the {want}'s duration from its header")
         if not limits.min_seconds <= seconds <= limits.max_seconds + 0.001:
-            raise _invalid(
+            raise invalid(
                 name,
                 f"the {want} lasts {seconds:.3f} s; each must last {limits.min_seconds:g}-"
                 f"{limits.max_seconds:g} s",
@@ -517,27 +490,27 @@ def _check_roles(media: list[MediaItem], settings: Settings) -> Mode:
         counts[item.role] = counts.get(item.role, 0) + 1
     for role, n in counts.items():
         if n > cat.ROLE_LIMITS[role]:
-            raise _invalid("content", f"at most {cat.ROLE_LIMITS[role]} {role} item(s), got {n}")
+            raise invalid("content", f"at most {cat.ROLE_LIMITS[role]} {role} item(s), got {n}")
     if len(media) > cat.MAX_FILES:
-        raise _invalid("content", f"at most {cat.MAX_FILES} media items in all, got {len(media)}")
+        raise invalid("content", f"at most {cat.MAX_FILES} media items in all, got {len(media)}")
     frames = [r for r in _FRAME_ROLES if r in counts]
     references = [r for r in _REFERENCE_ROLES if r in counts]
     if frames and references:
-        raise _invalid(
+        raise invalid(
             "content",
             f"frame roles ({', '.join(frames)}) and reference roles ({', '.join(references)}) "
             "are mutually exclusive",
         )
     if frames == ["last_frame"] and settings.v2_last_frame_only == "reject":
-        raise _invalid("content", "a last_frame must be paired with a first_frame")
+        raise invalid("content", "a last_frame must be paired with a first_frame")
     if references and references == ["reference_audio"]:
-        raise _invalid(
+        raise invalid(
             "content", "reference_audio needs a reference_image or reference_video beside it"
         )
     for role in ("reference_video", "reference_audio"):
         total = sum((m.info.seconds or 0.0) for m in media if m.role == role and m.info)
         if total > 15.001:
-            raise _invalid("content", f"{role} items last {total:.3f} s in all; at most 15 s")
+            raise invalid("content", f"{role} items last {total:.3f} s in all; at most 15 s")
     if frames:
         return Mode.I2VA
     return Mode.R2VA if references else Mode.T2VA
@@ -614,23 +587,23 @@ def validate_regeneration(
     body = _object(body)
     model = _model(body, "regeneration")
     if "resolution" not in body:
-        raise _missing("resolution")
+        raise missing("resolution")
     if body["resolution"] != "2K":
-        raise _invalid(
+        raise invalid(
             "resolution", f"video_regeneration renders 2K only, not {body['resolution']!r}"
         )
     source = _string(body, "source_task_id")
     watermark = _watermark(body, settings, documented=True)
     callback = _callback(body)
     if source is not None and "content" in body:
-        raise _invalid("source_task_id", "give either source_task_id or content, not both")
+        raise invalid("source_task_id", "give either source_task_id or content, not both")
     if source is not None:
         if not settings.v2_regeneration_by_task:
-            raise _invalid(
+            raise invalid(
                 "source_task_id", "regeneration by task needs a whitelisted account; send content"
             )
         if not source.strip().isdigit():
-            raise _invalid("source_task_id", "must be a task_id of digits")
+            raise invalid("source_task_id", "must be a task_id of digits")
         return V2Request(
             task_type=TaskType.REGENERATION,
             model=model.name,
@@ -644,11 +617,11 @@ def validate_regeneration(
             aigc_watermark=watermark,
         )
     if "content" not in body:
-        raise _missing("content")
+        raise missing("content")
     text, media = _content(body, files, max_text=cat.MAX_REGENERATION_TEXT_CHARS, base_video=True)
     bases = [m for m in media if m.role == "base_video"]
     if len(bases) != 1:
-        raise _invalid(
+        raise invalid(
             "content", f"must hold exactly one video_url with role base_video, got {len(bases)}"
         )
     others = [m for m in media if m.role != "base_video"]
@@ -681,14 +654,14 @@ def validate_regeneration(
 def _check_base(name: str, info: MediaInfo) -> None:
     """The base video must be an unmodified H3 768P output (TP1; Comfy's regenerate node)."""
     if not info.has_audio:
-        raise _invalid(name, "the base video must have an audio track")
+        raise invalid(name, "the base video must have an audio track")
     fps = info.fps
     if fps is None or abs(fps - cat.FPS) > 0.01:
-        raise _invalid(name, f"the base video must run at 24 fps, got {fps or 0:.3f}")
+        raise invalid(name, f"the base video must run at 24 fps, got {fps or 0:.3f}")
     w, h = info.width or 0, info.height or 0
     low, high = cat.BASE_VIDEO_AREA
     if w % 32 or h % 32 or not low <= w * h <= high:
-        raise _invalid(
+        raise invalid(
             name,
             f"the base video is {w}x{h}; sides must be multiples of 32 and the area "
             f"{low:,}-{high:,} px (an H3 768P output)",
@@ -696,6 +669,6 @@ def _check_base(name: str, info: MediaInfo) -> None:
     frames = info.frames or 0
     first, last = cat.BASE_VIDEO_FRAMES
     if not first <= frames <= last or (frames - 5) % 17:
-        raise _invalid(
+        raise invalid(
             name, f"the base video has {frames} frames; it must have {first}-{last} in steps of 17"
         )
