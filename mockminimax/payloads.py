@@ -186,12 +186,7 @@ class Payloads:
             durations = model.durations(mode, resolution)
             body["duration"] = self._rng.choice(durations) if durations else 6
             body["resolution"] = resolution
-        for name, value in overrides.items():
-            if value is OMIT:
-                body.pop(name, None)
-            else:
-                body[name] = value
-        return body
+        return _apply(body, overrides)
 
 
 def _apply(body: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

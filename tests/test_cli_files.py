@@ -1,30 +1,9 @@
-"""The CLI refuses bad file-store and Video Agent settings by name, from flags and env."""
+"""The file-store and Video Agent settings from the environment (bad ones are refused by
+name in test_cli.py's table)."""
 
 from __future__ import annotations
 
-import pytest
-
 from mockminimax.core.settings import Settings
-from tests.test_cli import clean_env, run_cli
-
-
-@pytest.mark.parametrize(
-    ("args", "env", "named"),
-    [
-        (("--set", "max_files=0"), {}, "max_files"),
-        ((), {"max_file_store_bytes": "lots"}, "max_file_store_bytes"),
-        (("--set", "upload_format_check=maybe"), {}, "upload_format_check"),
-        ((), {"extra_templates": "12ab:media"}, "extra_templates"),
-        (("--set", "template_url_ttl=0"), {}, "template_url_ttl"),
-    ],
-)
-def test_bad_setting_exits_2_naming_it(
-    args: tuple[str, ...], env: dict[str, str], named: str
-) -> None:
-    result = run_cli("serve", "--port", "0", *args, env=clean_env(**env))
-    assert result.returncode == 2, result.stdout
-    assert named in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_extra_templates_from_the_environment() -> None:

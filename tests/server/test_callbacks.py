@@ -8,38 +8,16 @@ import socket
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockminimax.core.mock import MiniMaxMock
-from mockminimax.server.runner import ServerThread
-from tests.conftest import AUTH
 from tests.receiver import Receiver
 
+from .conftest import Serve
+
 T2V = {"model": "MiniMax-Hailuo-2.3", "prompt": "A lighthouse at dusk"}
-
-Serve = Callable[..., tuple[ServerThread, httpx.Client]]
-
-
-@pytest.fixture
-def serve() -> Iterator[Serve]:
-    """Start a live mock with the given settings; stopped after the test."""
-    started: list[tuple[ServerThread, httpx.Client]] = []
-
-    def start(**settings: Any) -> tuple[ServerThread, httpx.Client]:
-        options: dict[str, Any] = {"clock": "virtual", "seed": 3, **settings}
-        server = ServerThread(MiniMaxMock(**options)).start()
-        client = httpx.Client(base_url=server.url, headers=AUTH, timeout=10, trust_env=False)
-        started.append((server, client))
-        return server, client
-
-    yield start
-    for server, client in started:
-        client.close()
-        server.stop()
 
 
 def create(client: httpx.Client, url: str, path: str = "/v1/video_generation") -> str:

@@ -3,36 +3,14 @@ query's `{"task": {...}}` body, on the clock, on a forced status and on a cancel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from mockminimax.core.mock import MiniMaxMock
-from mockminimax.server.runner import ServerThread
-from tests.conftest import AUTH
 from tests.receiver import Receiver
 
-from .test_callbacks import Serve, deliveries
-
-
-@pytest.fixture
-def live_v2() -> Iterator[Serve]:
-    """A live mock on the virtual clock with the given settings; stopped after the test."""
-    started: list[tuple[ServerThread, httpx.Client]] = []
-
-    def start(**settings: Any) -> tuple[ServerThread, httpx.Client]:
-        server = ServerThread(MiniMaxMock(clock="virtual", seed=5, **settings)).start()
-        client = httpx.Client(base_url=server.url, headers=AUTH, timeout=10, trust_env=False)
-        started.append((server, client))
-        return server, client
-
-    yield start
-    for server, client in started:
-        client.close()
-        server.stop()
-
+from .conftest import Serve
+from .test_callbacks import deliveries
 
 BODY = {
     "model": "MiniMax-H3",
@@ -53,10 +31,8 @@ def pushes(client: httpx.Client, task_id: str) -> list[tuple[str, str | None]]:
     return [(d["kind"], d["status"]) for d in deliveries(client, task_id)]
 
 
-def test_a_v2_task_pushes_every_status_in_the_query_shape(
-    live_v2: Serve, receiver: Receiver
-) -> None:
-    _, client = live_v2(timing="1,1,2")
+def test_a_v2_task_pushes_every_status_in_the_query_shape(serve: Serve, receiver: Receiver) -> None:
+    _, client = serve(seed=5, timing="1,1,2")
     task_id = create(client, receiver.url())
     assert pushes(client, task_id) == [("challenge", None), ("push", "queued")]
     client.post("/_mock/clock/advance", json={"seconds": 2.5})
@@ -78,8 +54,8 @@ def test_a_v2_task_pushes_every_status_in_the_query_shape(
     assert video.status_code == 200 and video.content[4:8] == b"ftyp"
 
 
-def test_a_cancel_and_a_forced_failure_are_pushed(live_v2: Serve, receiver: Receiver) -> None:
-    _, client = live_v2(timing="5,5,5")
+def test_a_cancel_and_a_forced_failure_are_pushed(serve: Serve, receiver: Receiver) -> None:
+    _, client = serve(seed=5, timing="5,5,5")
     cancelled = create(client, receiver.url("/hook/a"))
     assert client.delete(f"/v2/video_generation/{cancelled}").json()["status"] == "cancelled"
     assert pushes(client, cancelled)[-1] == ("push", "cancelled")
@@ -94,8 +70,8 @@ def test_a_cancel_and_a_forced_failure_are_pushed(live_v2: Serve, receiver: Rece
     assert pushes(client, cancelled)[-1] == ("push", "cancelled"), "no push after a cancel"
 
 
-def test_a_context_ir_task_pushes_its_prompt(live_v2: Serve, receiver: Receiver) -> None:
-    _, client = live_v2()
+def test_a_context_ir_task_pushes_its_prompt(serve: Serve, receiver: Receiver) -> None:
+    _, client = serve(seed=5)
     body = {"model": "MiniMax-H3", "content": BODY["content"], "duration": 6}
     answer = client.post("/v2/h3_context_ir", json={**body, "callback_url": receiver.url()})
     task_id = answer.json()["task_id"]
