@@ -10,10 +10,14 @@ from starlette.responses import Response
 from .._version import __version__
 from ..core.clock import VirtualClock
 from ..core.faults import FaultRuleError
+from ..core.params import whole_number
 from ..core.tasks import Status, Task
 from ..core.validation import BodyError, parse_body
 from .exchange import Exchange
 from .surfaces import ControlError
+
+#: The largest `?limit=` the journal takes (more than any journal holds).
+MAX_LIMIT = 10**9
 
 __all__ = [
     "add_fault",
@@ -72,11 +76,12 @@ async def journal(ex: Exchange) -> Response:
         wanted = ex.param(name)
         if wanted:
             entries = [e for e in entries if e[name] == wanted]
-    limit = ex.param("limit")
-    if limit is not None:
-        if not limit.isdigit():
-            raise ControlError(400, "limit must be a whole number", "limit")
-        entries = entries[-int(limit) :] if int(limit) else []
+    text = ex.param("limit")
+    if text is not None:
+        limit = whole_number(text, MAX_LIMIT)
+        if limit is None:
+            raise ControlError(400, f"limit must be a whole number 0..{MAX_LIMIT}", "limit")
+        entries = entries[-limit:] if limit else []
     j = ex.mock.journal
     return ex.json({"entries": entries, "limit": j.limit, "dropped": j.dropped})
 
@@ -136,7 +141,11 @@ async def advance(ex: Exchange) -> Response:
         raise ControlError(
             409, "the clock is real; start with --clock virtual (or polls) to move it", "seconds"
         )
-    return ex.json({"mode": ex.mock.settings.clock, "now": ex.mock.advance(seconds)})
+    try:
+        now = ex.mock.advance(seconds)
+    except ValueError as exc:
+        raise ControlError(400, str(exc), "seconds") from None
+    return ex.json({"mode": ex.mock.settings.clock, "now": now})
 
 
 async def faults(ex: Exchange) -> Response:

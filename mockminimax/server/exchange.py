@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from ..core.faults import FaultRule
 from ..core.journal import JournalEntry
 from ..core.mock import MiniMaxMock
+from ..core.params import whole_number
 from ..core.validation import BodyError, parse_body
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ class Problem(Exception):
 
 
 def dump_json(body: Any, newline: bool = False) -> bytes:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: an answer is strict JSON or it is a bug, never a bare NaN.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode() if newline else text.encode()
 
 
@@ -137,7 +139,12 @@ class Exchange:
     async def _read_body(self) -> bytes:
         limit = self.mock.settings.max_body_bytes
         declared = self.request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and whole_number(declared, limit) is None:
+            if whole_number(declared, 10**30) is None:
+                shown = declared if len(declared) <= 24 else declared[:21] + "..."
+                raise Problem(
+                    "invalid", f"Content-Length {shown!r} is not a size", field="Content-Length"
+                )
             raise Problem("too_large", f"request body is {declared} bytes; the limit is {limit}")
         chunks: list[bytes] = []
         size = 0

@@ -180,10 +180,12 @@ def check_rate(ex: Exchange, key: str | None) -> None:
         raise ApiError(1002)
 
 
-def _sniff(body: str) -> str:
+def _sniff(body: str, html: bool) -> str:
+    """The Content-Type a fault body is sent with; HTML only for rules the user installed,
+    never for a one-request rule, which anyone able to send a request can write."""
     text = body.lstrip()
     if text.startswith("<"):
-        return "text/html; charset=utf-8"
+        return "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
     try:
         json.loads(body)
     except ValueError:
@@ -198,9 +200,12 @@ def _status(ex: Exchange, rule: FaultRule) -> Response:
     if rule.body is not None:
         ex.reject(f"HTTP {status} (fault {rule.id})")
         ex.entry.response_body = rule.body
-        if rule.content_type is not None:  # sent exactly as given
-            return Response(rule.body, status, headers={"Content-Type": rule.content_type})
-        return Response(rule.body, status, media_type=_sniff(rule.body))
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if rule.content_type is not None:  # sent exactly as given (checked: no CR or LF)
+            headers["Content-Type"] = rule.content_type
+            return Response(rule.body, status, headers=headers)
+        media = _sniff(rule.body, html=rule.id not in ("header", "prompt"))
+        return Response(rule.body, status, headers=headers, media_type=media)
     # Local import: surfaces imports exchange, as this module does; keep the graph flat.
     from .surfaces import CDN, GATEWAY, OFFICIAL
 
