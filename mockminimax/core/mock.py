@@ -78,7 +78,7 @@ class MiniMaxMock:
                 RealClock() if settings.clock == "real" else VirtualClock(settings.start_time)
             )
             self.store = TaskStore(settings.max_tasks)
-            self.journal = Journal(settings.journal_size)
+            self.journal = Journal(settings.journal_size, settings.journal_bytes)
             self.timing = settings.timing_profile
             self.polls_mode = settings.clock == "polls"
             self.faults = FaultRules(self.ids.random, settings.faults)

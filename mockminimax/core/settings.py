@@ -167,6 +167,12 @@ class Settings:
         64 * 1024 * 1024, "Largest request body accepted (two 20 MB data-URL images fit)."
     )
     journal_size: int = _opt(1000, "Requests kept in the journal; the oldest are dropped.")
+    journal_bytes: int = _opt(
+        16 * 1024 * 1024,
+        "Bytes the journal may hold (bodies kept in a bounded form: strings cut at 512 "
+        "characters, arrays and objects at 32 items, 2,000 values a body); the oldest "
+        "entries are dropped past it.",
+    )
     max_tasks: int = _opt(10000, "Tasks kept in the store; the oldest are evicted.")
     rpm: int | None = _opt(
         None,
@@ -200,6 +206,8 @@ class Settings:
         for name in ("journal_size", "max_tasks", "max_body_bytes", "download_ttl"):
             if getattr(self, name) < 1:
                 raise SettingsError(name, "must be at least 1")
+        if self.journal_bytes < 64 * 1024:
+            raise SettingsError("journal_bytes", "must be at least 65536 (64 KB)")
         if not 0 <= self.start_time <= MAX_CLOCK:
             raise SettingsError("start_time", f"must be a Unix time 0..{MAX_CLOCK}")
         if not 0 <= self.port <= 65535:

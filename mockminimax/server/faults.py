@@ -27,8 +27,10 @@ from starlette.types import Receive, Scope, Send
 from ..core.codes import ApiError, message_for
 from ..core.faults import ConnectionFault, FaultCall, FaultRule, FaultRuleError, directive_rule
 from ..core.faults import header_rule as parse_header
+from ..core.journal import bounded
+from ..core.strict_json import BodyError, loads
 from .connection import EXTENSION, FaultSocket
-from .exchange import Exchange, Problem, _abbrev
+from .exchange import Exchange, Problem
 
 __all__ = ["HEADER", "SocketFault", "after_handler", "before_handler", "check_rate"]
 
@@ -84,8 +86,8 @@ _NOT_JSON = object()
 def _lenient_json(raw: bytes) -> Any:
     """The body parsed, or `_NOT_JSON`: a body that does not parse just matches nothing."""
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return loads(raw)
+    except BodyError:
         return _NOT_JSON
 
 
@@ -141,7 +143,7 @@ async def before_handler(ex: Exchange) -> Response | None:
     if create and raw:  # the journal shows what was sent, even if the handler never runs
         data = _lenient_json(raw) if data is None else data
         ex.entry.request_body = (
-            raw[:512].decode("utf-8", "replace") if data is _NOT_JSON else _abbrev(data)
+            raw[:512].decode("utf-8", "replace") if data is _NOT_JSON else bounded(data)
         )
     ex.entry.fault = rule.id
     ex.entry.notes.append(f"fault {rule.id}: {rule.action}")

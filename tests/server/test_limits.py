@@ -15,7 +15,7 @@ from mockminimax.core.faults import MAX_DELAY
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.settings import DEFAULT_START_TIME
 from mockminimax.core.strict_json import MAX_DEPTH
-from tests.conftest import AUTH
+from tests.conftest import AUTH, app_client
 from tests.helpers import SEED_REQUESTS
 from tests.server.test_cdn import finished_url, with_params
 from tests.server.test_errors import assert_official
@@ -219,3 +219,27 @@ def test_stall_seconds_setting_has_the_same_maximum() -> None:
     with pytest.raises(SettingsError, match="stall_seconds"):
         Settings(stall_seconds=MAX_DELAY + 1)
     assert Settings(stall_seconds=MAX_DELAY).stall_seconds == MAX_DELAY
+
+
+# -- bounded state --------------------------------------------------------------------------
+
+
+def test_rate_limit_windows_are_dropped_once_empty() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=3, rpm=2)
+    with app_client(mock) as client:
+        for n in range(300):
+            answer = client.post(
+                "/v1/video_generation",
+                json=SEED_REQUESTS["text_to_video"],
+                headers={"Authorization": f"Bearer key-{n}"},
+            )
+            assert answer.json()["base_resp"]["status_code"] == 0
+        assert len(mock.limiter) == 300
+        client.post("/_mock/clock/advance", json={"seconds": 61})
+        again = client.post(
+            "/v1/video_generation",
+            json=SEED_REQUESTS["text_to_video"],
+            headers={"Authorization": "Bearer key-0"},
+        )
+        assert again.json()["base_resp"]["status_code"] == 0
+        assert len(mock.limiter) == 1  # only key-0's window, holding this call
