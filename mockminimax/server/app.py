@@ -73,5 +73,8 @@ def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None
         routes=_routes(),
         exception_handlers={404: _unrouted, 405: _unrouted, 500: _unrouted, Exception: _unrouted},
     )
+    # A trailing slash is an unknown path like any other: the surface's own 404, never a
+    # redirect (whose Location would echo the request's Host).
+    app.router.redirect_slashes = False
     app.state.mock = mock
     return app
