@@ -211,10 +211,15 @@ def endpoint(
     that breaks an answer already made is applied here, after the handler.
     """
     from .faults import after_handler
+    from .guard import check_control
+
+    control = surface.name == "control"
 
     async def run(request: Request) -> Response:
         ex = Exchange(request, request.app.state.mock, surface, route)
         try:
+            if control:
+                check_control(ex)
             response = await handler(ex)
         except Exception as exc:  # every failure still answers in the surface's shape
             if not isinstance(exc, Problem) and not surface.expected(exc):

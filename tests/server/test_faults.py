@@ -530,7 +530,7 @@ def test_control_api_adds_lists_and_deletes_rules(sync: httpx.Client) -> None:
         "matched": 0,
         "hits": 0,
     }
-    text = sync.post("/_mock/faults", content="route=download,http_status=403,id=expired")
+    text = sync.post("/_mock/faults", json="route=download,http_status=403,id=expired")
     assert text.status_code == 201 and text.json()["id"] == "expired"
     assert [code_of(create(sync))[0] for _ in range(3)] == [1002, 1002, 0]
     listed = sync.get("/_mock/faults").json()
@@ -561,10 +561,7 @@ def test_control_api_adds_lists_and_deletes_rules(sync: httpx.Client) -> None:
 def test_control_api_refuses_bad_rules_naming_the_key(
     sync: httpx.Client, body: Any, field: str
 ) -> None:
-    if isinstance(body, str):
-        answer = sync.post("/_mock/faults", content=body)
-    else:
-        answer = sync.post("/_mock/faults", json=body)
+    answer = sync.post("/_mock/faults", json=body)
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["field"] == field and error["message"].startswith(f"{field}: ")
@@ -572,7 +569,9 @@ def test_control_api_refuses_bad_rules_naming_the_key(
 
 
 def test_control_api_refuses_broken_json(sync: httpx.Client) -> None:
-    answer = sync.post("/_mock/faults", content='{"route": ')
+    answer = sync.post(
+        "/_mock/faults", content='{"route": ', headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 400
     assert "not valid JSON" in answer.json()["error"]["message"]
 
