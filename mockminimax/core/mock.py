@@ -135,7 +135,7 @@ class MiniMaxMock:
                 ulid=self.ids.ulid(now),
                 file_id=self.ids.digits(15),
                 api_key=api_key,
-                request=request,
+                request=request.stored(),
                 created_at=now,
                 cdn_path=f"/inference_output/video/{day}/{self.ids.uuid()}/{_FILE_NAME}",
                 surface=surface,
