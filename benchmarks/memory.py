@@ -111,7 +111,7 @@ def main() -> None:
             biggest = max(biggest, len(client.get("/_mock/journal").content))
             client.get("/_mock/tasks")
         row(f"{args.reads} journal + {args.reads} task-list reads", rss_mb(pid), before,
-            f"no growth (largest journal answer {biggest / 1e6:.1f} MB)",
+            f"nothing kept per read (largest journal answer {biggest / 1e6:.1f} MB)",
             time.monotonic() - started)  # fmt: skip
 
         before = rss_mb(pid)

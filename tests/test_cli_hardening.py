@@ -8,10 +8,11 @@ import contextlib
 import json
 import signal
 import socket
+from pathlib import Path
 
 import pytest
 
-from tests.test_cli import STOP_TIMEOUT, ServeProcess, clean_env
+from tests.test_cli import STOP_TIMEOUT, ServeProcess, clean_env, run_cli
 
 WARNING = "beyond loopback, with no control token"
 
@@ -109,3 +110,24 @@ def test_stop_with_delayed_and_stalled_requests_in_flight(sig: int) -> None:
     assert "CancelledError" not in server.stderr
     # Each in-flight request ends with its connection closed: no 500, no half answer.
     assert answers == [b"", b"", b"", b""], answers
+
+
+@pytest.mark.parametrize(
+    "raw, gateway, named",
+    [
+        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a \xff cat"}', False, "UTF-8"),
+        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a \\ud800 cat"}', True, "prompt"),
+        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a", "duration": NaN}', False, "duration"),
+    ],
+)
+def test_validate_reads_bytes_as_the_server_does(
+    tmp_path: Path, raw: bytes, gateway: bool, named: str
+) -> None:
+    body = tmp_path / "body.json"
+    body.write_bytes(raw)
+    result = run_cli("validate", str(body), *(("--gateway",) if gateway else ()))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    answer = json.loads(result.stdout)
+    message = answer["message"] if gateway else answer["base_resp"]["status_msg"]
+    assert named in message
