@@ -1,5 +1,5 @@
-"""Fault rules at the HTTP layer: one decision per request, before its handler, and each
-action rendered the way the surface's real service (or the network) would fail.
+"""Fault rules at the HTTP layer: one decision per request, once its handler has checked
+it, and each action rendered the way the surface's real service (or the network) would fail.
 
 - `minimax_error`: the real `base_resp` on official and gateway (the gateway passes
   MiniMax's body through with 200).
