@@ -91,3 +91,30 @@ def test_a_thousand_idle_connections_do_not_stop_the_server() -> None:
         for sock in idle:
             sock.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_delay_ends_when_the_client_hangs_up(quick: ServerThread) -> None:
+    mock = quick.mock
+    mock.reset()
+    mock.faults.add(route="create", delay=290)
+    body = b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a heron"}'
+    with httpx.Client(base_url=quick.url, timeout=READ_TIMEOUT) as client:
+        sock = socket.create_connection(("127.0.0.1", quick.port))
+        sock.sendall(
+            b"POST /v1/video_generation HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Authorization: Bearer k\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        for _ in range(10_000):  # the rule counts its hit as the delay begins
+            if client.get("/_mock/faults").json()["faults"][0]["hits"] == 1:
+                break
+        sock.close()
+        for _ in range(10_000):
+            entries = client.get("/_mock/journal").json()["entries"]
+            if entries:
+                break
+    (entry,) = entries
+    assert entry["status"] == 499
+    assert entry["rejected"].startswith("the client went away")
+    assert len(mock.store) == 0
