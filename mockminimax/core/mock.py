@@ -14,13 +14,14 @@ from typing import Any
 from urllib.parse import quote
 
 from .callbacks import Dialect, V1Dialect
-from .clock import Clock, RealClock, VirtualClock
+from .clock import MAX_CLOCK, Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
 from .delivery import CallbackEngine
 from .faults import FaultRule, FaultRules
 from .files import FileStore, FileTooLarge, StoredFile, check_upload
 from .ids import IdSource
 from .journal import Journal
+from .params import whole_number
 from .ratelimit import RateLimiter
 from .settings import Settings
 from .tasks import Status, Task, TaskStore
@@ -99,7 +100,7 @@ class MiniMaxMock:
                 settings.max_file_store_bytes,
                 scoped=settings.scope_tasks_by_key,
             )
-            self.journal = Journal(settings.journal_size)
+            self.journal = Journal(settings.journal_size, settings.journal_bytes)
             self.timing = settings.timing_profile
             self.polls_mode = settings.clock == "polls"
             self.faults = FaultRules(self.ids.random, settings.faults)
@@ -169,7 +170,7 @@ class MiniMaxMock:
                 ulid=self.ids.ulid(now),
                 file_id=self.ids.digits(15),
                 api_key=api_key,
-                request=request,
+                request=request.stored(),
                 created_at=now,
                 cdn_path=f"/inference_output/{folder}/{day}/{self.ids.uuid()}/{_FILE_NAME}",
                 surface=surface,
@@ -319,15 +320,15 @@ class MiniMaxMock:
 
     def verify_signature(self, path: str, params: dict[str, str]) -> None:
         """Refuse, as the storage does, a URL whose signature is missing, wrong or expired."""
-        expires_text = params.get("Expires", "")
+        # MAX_CLOCK plus any download_ttl: every Expires the mock signs reads back.
+        expires = whole_number(params.get("Expires", ""), 10 * MAX_CLOCK)
         signature = params.get("Signature", "")
-        if not expires_text.isdigit() or not signature:
+        if expires is None or not signature:
             raise DownloadRefused(
                 403,
                 "AccessDenied",
                 "You have no right to access this object because of bucket acl.",
             )
-        expires = int(expires_text)
         if not hmac.compare_digest(signature, self._sign(path, expires)):
             raise DownloadRefused(
                 403,

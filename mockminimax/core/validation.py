@@ -8,8 +8,7 @@ parameter").
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .catalog import FPS, MAX_PROMPT_CHARS, MODELS, Mode, Model, output_size
@@ -17,10 +16,23 @@ from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
 from .param_errors import invalid, missing, type_name
 from .settings import Settings
+from .strict_json import BodyError, loads
 
-__all__ = ["BodyError", "VideoRequest", "parse_body", "validate_create"]
+__all__ = [
+    "MAX_CALLBACK_URL",
+    "MAX_STORED_IMAGE",
+    "BodyError",
+    "VideoRequest",
+    "parse_body",
+    "validate_create",
+]
 
 _IMAGE_FIELDS = ("first_frame_image", "last_frame_image")
+#: Image values a task keeps in full up to this length (an http(s) URL); longer ones, data
+#: URLs, are kept as their start and length.
+MAX_STORED_IMAGE = 2048
+#: The longest `callback_url` accepted (URLs past 2 KB are refused by most servers anyway).
+MAX_CALLBACK_URL = 2048
 _BOOL_FIELDS = ("prompt_optimizer", "fast_pretreatment", "aigc_watermark")
 _STR_FIELDS = ("prompt", "resolution", "callback_url", *_IMAGE_FIELDS)
 
@@ -45,6 +57,26 @@ class VideoRequest:
     callback_url: str | None = None
     fps: int = FPS
 
+    def stored(self) -> VideoRequest:
+        """This request as a task keeps it: image values over `MAX_STORED_IMAGE` characters
+        (data URLs of up to 20 MB) shortened to their start and length, so the task store
+        is bounded by bytes as well as by count. Everything the output depends on (size,
+        mode, duration) is already worked out."""
+
+        def short(value: str | None) -> str | None:
+            if value is None or len(value) <= MAX_STORED_IMAGE:
+                return value
+            return f"{value[:64]}... ({len(value)} chars)"
+
+        return replace(
+            self,
+            first_frame_image=short(self.first_frame_image),
+            last_frame_image=short(self.last_frame_image),
+            subject_reference=tuple(
+                (kind, short(image) or "") for kind, image in self.subject_reference
+            ),
+        )
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["mode"] = self.mode.value
@@ -54,16 +86,13 @@ class VideoRequest:
         return {k: v for k, v in data.items() if v is not None and v != []}
 
 
-class BodyError(ValueError):
-    """A create body that is not a JSON object; each surface words the refusal its own way."""
-
-
 def parse_body(raw: bytes) -> dict[str, Any]:
-    """The create body as a JSON object, or `BodyError` saying why it is not one."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BodyError(f"request body is not valid JSON: {exc}") from None
+    """The body as a JSON object, or `BodyError` saying why it is not one.
+
+    Read strictly and within limits (`strict_json`): every surface and `validate` read
+    bodies here, so one rule decides what a body may hold.
+    """
+    data = loads(raw)
     if not isinstance(data, dict):
         raise BodyError(f"request body must be a JSON object, got {type_name(data)}")
     return data
@@ -209,6 +238,10 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     callback = body.get("callback_url")
     if callback is not None and not callback.startswith(("http://", "https://")):
         raise invalid("callback_url", "must be an http(s) URL")
+    if callback is not None and len(callback) > MAX_CALLBACK_URL:
+        raise invalid(
+            "callback_url", f"{len(callback)} characters; the limit is {MAX_CALLBACK_URL}"
+        )
 
     frame = infos.get("first_frame_image") or infos.get("last_frame_image")
     size = None

@@ -14,7 +14,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from .files import StoredFile
 from .param_errors import invalid, missing, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
+from .validation import MAX_STORED_IMAGE
 
 __all__ = [
     "FileLookup",
@@ -47,6 +48,10 @@ _KIND = {"image_url": "image", "video_url": "video", "audio_url": "audio"}
 _MB = 1024 * 1024
 
 
+def _short(value: str) -> str:
+    return f"{value[:64]}... ({len(value)} chars)"
+
+
 @dataclass(frozen=True)
 class MediaItem:
     """One media content item after checking: where it came from and what was read of it."""
@@ -58,7 +63,7 @@ class MediaItem:
     info: MediaInfo | None = None
 
     def to_json(self) -> dict[str, Any]:
-        shown = self.url if self.source != "data" else f"{self.url[:40]}... ({len(self.url)} chars)"
+        shown = self.url if len(self.url) <= MAX_STORED_IMAGE else _short(self.url)
         out: dict[str, Any] = {"type": self.type, "role": self.role, "url": shown}
         if self.info is not None:
             out["format"] = self.info.format
@@ -104,6 +109,16 @@ class V2Request:
 
     def count(self, *roles: str) -> int:
         return sum(1 for m in self.media if m.role in roles)
+
+    def stored(self) -> V2Request:
+        """This request as a task keeps it: media values over `MAX_STORED_IMAGE` characters
+        (data URIs of up to 64 MB) shortened to their start and length, so the task store
+        is bounded by bytes as well as by count; what was read of them (`info`) stays."""
+        media = tuple(
+            m if len(m.url) <= MAX_STORED_IMAGE else replace(m, url=_short(m.url))
+            for m in self.media
+        )
+        return replace(self, media=media)
 
     def seconds(self, *roles: str) -> float:
         return sum((m.info.seconds or 0.0) for m in self.media if m.role in roles and m.info)

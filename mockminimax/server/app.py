@@ -15,8 +15,9 @@ from ..core.mock import MiniMaxMock
 from ..core.settings import Settings
 from .cors import add_headers, allowed_headers, preflight_endpoint
 from .exchange import Exchange, Problem
+from .guard import check_control
 from .routes import ROUTES
-from .surfaces import surface_for_path
+from .surfaces import CONTROL, ControlError, surface_for_path
 
 __all__ = ["create_app"]
 
@@ -33,6 +34,11 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
         raise exc
     surface = surface_for_path(request.url.path)
     ex = Exchange(request, request.app.state.mock, surface, "unknown")
+    if surface is CONTROL and isinstance(exc, HTTPException):
+        try:  # an unknown control path tells a caller without the token nothing either
+            check_control(ex)
+        except ControlError as refused:
+            return surface.error(refused, ex)
     if isinstance(exc, HTTPException) and exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "")
         # Allow names the API's own methods; OPTIONS is the browsers' preflight (cors.py).
@@ -85,5 +91,8 @@ def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None
         routes=_routes(),
         exception_handlers={404: _unrouted, 405: _unrouted, 500: _unrouted, Exception: _unrouted},
     )
+    # A trailing slash is an unknown path like any other: the surface's own 404, never a
+    # redirect (whose Location would echo the request's Host).
+    app.router.redirect_slashes = False
     app.state.mock = mock
     return app

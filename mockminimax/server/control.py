@@ -11,10 +11,14 @@ from starlette.responses import Response
 from .._version import __version__
 from ..core.clock import VirtualClock
 from ..core.faults import FaultRuleError
+from ..core.params import whole_number
+from ..core.strict_json import BodyError, loads
 from ..core.tasks import Status, Task
-from ..core.validation import BodyError, parse_body
 from .exchange import Exchange
 from .surfaces import ControlError
+
+#: The largest `?limit=` the journal takes (more than any journal holds).
+MAX_LIMIT = 10**9
 
 __all__ = [
     "add_fault",
@@ -79,11 +83,12 @@ async def journal(ex: Exchange) -> Response:
         wanted = ex.param(name)
         if wanted:
             entries = [e for e in entries if e[name] == wanted]
-    limit = ex.param("limit")
-    if limit is not None:
-        if not limit.isdigit():
-            raise ControlError(400, "limit must be a whole number", "limit")
-        entries = entries[-int(limit) :] if int(limit) else []
+    text = ex.param("limit")
+    if text is not None:
+        limit = whole_number(text, MAX_LIMIT)
+        if limit is None:
+            raise ControlError(400, f"limit must be a whole number 0..{MAX_LIMIT}", "limit")
+        entries = entries[-limit:] if limit else []
     j = ex.mock.journal
     return ex.json({"entries": entries, "limit": j.limit, "dropped": j.dropped})
 
@@ -186,7 +191,11 @@ async def advance(ex: Exchange) -> Response:
         raise ControlError(
             409, "the clock is real; start with --clock virtual (or polls) to move it", "seconds"
         )
-    return ex.json({"mode": ex.mock.settings.clock, "now": ex.mock.advance(seconds)})
+    try:
+        now = ex.mock.advance(seconds)
+    except ValueError as exc:
+        raise ControlError(400, str(exc), "seconds") from None
+    return ex.json({"mode": ex.mock.settings.clock, "now": now})
 
 
 async def faults(ex: Exchange) -> Response:
@@ -194,20 +203,21 @@ async def faults(ex: Exchange) -> Response:
 
 
 async def add_fault(ex: Exchange) -> Response:
-    """One rule, as a JSON object of keys or as `key=value,...` text; answered with its id."""
-    raw = (await ex.body()).strip()
+    """One rule, as a JSON object of keys or a JSON string in the `key=value,...` syntax;
+    answered with its id. Nothing is installed unless the whole rule is valid."""
     try:
-        if raw.startswith(b"{"):
-            try:
-                keys = parse_body(raw)
-            except BodyError as exc:
-                raise ControlError(400, str(exc)) from None
-            ex.entry.request_body = keys
-            rule = ex.mock.faults.add_rule(keys)
-        else:
-            text = raw.decode("utf-8", "replace")
-            ex.entry.request_body = text
-            rule = ex.mock.faults.add_rule(text)
+        keys = loads(await ex.body())
+    except BodyError as exc:
+        raise ControlError(400, str(exc)) from None
+    if not isinstance(keys, (dict, str)):
+        raise ControlError(
+            400,
+            'a rule is a JSON object of keys or a JSON string such as "route=create,'
+            'minimax_error=1002"',
+        )
+    ex.entry.request_body = keys
+    try:
+        rule = ex.mock.faults.add_rule(keys)
     except FaultRuleError as exc:
         raise ControlError(400, str(exc), exc.key) from None
     return ex.json(rule.to_json(), 201)

@@ -18,8 +18,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from ..core.faults import FaultRule
-from ..core.journal import JournalEntry
+from ..core.journal import JournalEntry, bounded
 from ..core.mock import MiniMaxMock
+from ..core.params import whole_number
 from ..core.validation import BodyError, parse_body
 
 if TYPE_CHECKING:
@@ -50,19 +51,9 @@ class Problem(Exception):
 
 
 def dump_json(body: Any, newline: bool = False) -> bytes:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: an answer is strict JSON or it is a bug, never a bare NaN.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode() if newline else text.encode()
-
-
-def _abbrev(value: Any) -> Any:
-    """Keep the journal small: multi-megabyte data URLs become a short description."""
-    if isinstance(value, str) and len(value) > _JOURNAL_TEXT_LIMIT:
-        return f"{value[:64]}... ({len(value)} chars)"
-    if isinstance(value, list):
-        return [_abbrev(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _abbrev(v) for k, v in value.items()}
-    return value
 
 
 class Exchange:
@@ -106,6 +97,11 @@ class Exchange:
         )
 
     @property
+    def parsed(self) -> Any:
+        """The body as `json_object` parsed it, or None if it has not."""
+        return self._json
+
+    @property
     def settings(self) -> Any:
         return self.mock.settings
 
@@ -122,8 +118,8 @@ class Exchange:
         return self.request.query_params.get(name)
 
     async def body(self) -> bytes:
-        # A refusal is kept: the stream cannot be read twice, and the fault check may
-        # read the body before the handler does.
+        # A refusal is kept: the stream cannot be read twice, and the body is read by
+        # the handler's checks and again by the fault decision.
         if self._body_error is not None:
             raise self._body_error
         if self._body is None:
@@ -137,7 +133,12 @@ class Exchange:
     async def _read_body(self) -> bytes:
         limit = self.mock.settings.max_body_bytes
         declared = self.request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and whole_number(declared, limit) is None:
+            if whole_number(declared, 10**30) is None:
+                shown = declared if len(declared) <= 24 else declared[:21] + "..."
+                raise Problem(
+                    "invalid", f"Content-Length {shown!r} is not a size", field="Content-Length"
+                )
             raise Problem("too_large", f"request body is {declared} bytes; the limit is {limit}")
         chunks: list[bytes] = []
         size = 0
@@ -153,7 +154,7 @@ class Exchange:
         if require_content_type:
             ctype = self.request.headers.get("content-type", "")
             if ctype.split(";")[0].strip().lower() != "application/json":
-                self.entry.request_body = _abbrev(
+                self.entry.request_body = bounded(
                     raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
                 )
                 raise Problem(
@@ -166,7 +167,7 @@ class Exchange:
         except BodyError as exc:
             self.entry.request_body = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
             raise Problem("json", str(exc)) from None
-        self.entry.request_body = _abbrev(data)
+        self.entry.request_body = bounded(data)
         self._json = data
         return data
 
@@ -191,10 +192,14 @@ class Exchange:
             self.entry.rejected = reason
 
     def finish(self, response: Response) -> None:
+        """Journal the exchange; the control API's own traffic is not journaled."""
+        if self.surface.name == "control":
+            return
         entry = self.entry
         entry.status = response.status_code
         if entry.response_body is None and response.status_code >= 400:
-            entry.response_body = bytes(response.body).decode("utf-8", "replace")
+            text = bytes(response.body[: 4 * _JOURNAL_TEXT_LIMIT]).decode("utf-8", "replace")
+            entry.response_body = bounded(text)
         self.mock.journal.append(entry)
 
 
@@ -206,20 +211,22 @@ def endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint around `handler` that never lets an error out unshaped.
 
-    Fault rules are decided here, once per request and before the handler, on every
-    surface but the control API (which must keep working whatever faults are set).
+    Fault rules are decided by the handlers (`faults.fault_point`), once a request has
+    passed their auth and body checks: a request the mock refuses touches no rule. A rule
+    that breaks an answer already made is applied here, after the handler.
     """
     from .cors import add_headers
-    from .faults import after_handler, before_handler
+    from .faults import after_handler
+    from .guard import check_control
 
-    faultable = surface.name != "control"
+    control = surface.name == "control"
 
     async def run(request: Request) -> Response:
         ex = Exchange(request, request.app.state.mock, surface, route)
         try:
-            response = await before_handler(ex) if faultable else None
-            if response is None:
-                response = await handler(ex)
+            if control:
+                check_control(ex)
+            response = await handler(ex)
         except Exception as exc:  # every failure still answers in the surface's shape
             if not isinstance(exc, Problem) and not surface.expected(exc):
                 log.exception("internal error answering %s %s", request.method, request.url.path)

@@ -1,5 +1,5 @@
-"""Fault rules at the HTTP layer: one decision per request, before its handler, and each
-action rendered the way the surface's real service (or the network) would fail.
+"""Fault rules at the HTTP layer: one decision per request, once its handler has checked
+it, and each action rendered the way the surface's real service (or the network) would fail.
 
 - `minimax_error`: the real `base_resp` on official and gateway (the gateway passes
   MiniMax's body through with 200).
@@ -27,10 +27,12 @@ from starlette.types import Receive, Scope, Send
 from ..core.codes import ApiError, message_for
 from ..core.faults import ConnectionFault, FaultCall, FaultRule, FaultRuleError, directive_rule
 from ..core.faults import header_rule as parse_header
+from ..core.journal import bounded
+from ..core.strict_json import BodyError, loads
 from .connection import EXTENSION, FaultSocket
-from .exchange import Exchange, Problem, _abbrev
+from .exchange import Exchange, Problem
 
-__all__ = ["HEADER", "SocketFault", "after_handler", "before_handler", "check_rate"]
+__all__ = ["HEADER", "Gone", "SocketFault", "after_handler", "check_rate", "fault_point"]
 
 #: The per-request fault header.
 HEADER = "x-mock-fault"
@@ -95,8 +97,8 @@ _NOT_JSON = object()
 def _lenient_json(raw: bytes) -> Any:
     """The body parsed, or `_NOT_JSON`: a body that does not parse just matches nothing."""
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return loads(raw)
+    except BodyError:
         return _NOT_JSON
 
 
@@ -104,9 +106,12 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def before_handler(ex: Exchange) -> Response | None:
+async def fault_point(ex: Exchange) -> Response | None:
     """Decide whether a fault fires on this request; the answer to send instead, if any.
 
+    Each handler calls this once, after its auth, content-type and body checks and before
+    it changes anything: a request the mock refuses on its own never reaches a rule (nor
+    a header or prompt directive), and a fault that answers instead creates nothing.
     Costs nothing beyond a header lookup when no rules are installed, unless the call is
     a create whose body holds a `[mock:` directive.
     """
@@ -120,10 +125,11 @@ async def before_handler(ex: Exchange) -> Response | None:
     raw = b""
     data: Any = None
     if create:
-        with contextlib.suppress(Problem):  # the handler raises it again, after its checks
+        with contextlib.suppress(Problem):  # read already, by the handler's checks
             raw = await ex.body()
         if installed or _DIRECTIVE_BYTES.search(raw):
-            data = _lenient_json(raw)
+            # The handler's checks parsed it already; parse only if a handler did not.
+            data = ex.parsed if ex.parsed is not None else _lenient_json(raw)
             if isinstance(data, dict):
                 model, prompt = _text(data.get("model")), _text(data.get("prompt"))
                 if ex.surface.name == "v2":
@@ -154,12 +160,13 @@ async def before_handler(ex: Exchange) -> Response | None:
     if create and raw:  # the journal shows what was sent, even if the handler never runs
         data = _lenient_json(raw) if data is None else data
         ex.entry.request_body = (
-            raw[:512].decode("utf-8", "replace") if data is _NOT_JSON else _abbrev(data)
+            raw[:512].decode("utf-8", "replace") if data is _NOT_JSON else bounded(data)
         )
     ex.entry.fault = rule.id
     ex.entry.notes.append(f"fault {rule.id}: {rule.action}")
-    if rule.delay is not None:
-        await anyio.sleep(rule.delay_seconds(mock.ids.random))
+    if rule.delay is not None and await _delay(ex, rule.delay_seconds(mock.ids.random)):
+        ex.reject("the client went away (or the server stopped) during the delay")
+        return Gone()
     if rule.minimax_error is not None:
         raise ApiError(rule.minimax_error, rule.message)
     if rule.http_status is not None:
@@ -181,7 +188,11 @@ def _v2_text(content: Any) -> str | None:
 def after_handler(ex: Exchange, response: Response) -> Response:
     """Break an answer already made: `truncate` and `malformed` cut its body."""
     rule = ex.fault
-    if rule is None or rule.connection not in ("truncate", "malformed"):
+    if (
+        rule is None
+        or rule.connection not in ("truncate", "malformed")
+        or isinstance(response, Gone)
+    ):
         return response
     body = bytes(response.body)
     cut = body[: len(body) // 2]
@@ -202,10 +213,12 @@ def check_rate(ex: Exchange, key: str | None) -> None:
         raise ApiError(1002)
 
 
-def _sniff(body: str) -> str:
+def _sniff(body: str, html: bool) -> str:
+    """The Content-Type a fault body is sent with; HTML only for rules the user installed,
+    never for a one-request rule, which anyone able to send a request can write."""
     text = body.lstrip()
     if text.startswith("<"):
-        return "text/html; charset=utf-8"
+        return "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
     try:
         json.loads(body)
     except ValueError:
@@ -220,9 +233,12 @@ def _status(ex: Exchange, rule: FaultRule) -> Response:
     if rule.body is not None:
         ex.reject(f"HTTP {status} (fault {rule.id})")
         ex.entry.response_body = rule.body
-        if rule.content_type is not None:  # sent exactly as given
-            return Response(rule.body, status, headers={"Content-Type": rule.content_type})
-        return Response(rule.body, status, media_type=_sniff(rule.body))
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if rule.content_type is not None:  # sent exactly as given (checked: no CR or LF)
+            headers["Content-Type"] = rule.content_type
+            return Response(rule.body, status, headers=headers)
+        media = _sniff(rule.body, html=rule.id not in ("header", "prompt"))
+        return Response(rule.body, status, headers=headers, media_type=media)
     # Local import: surfaces imports exchange, as this module does; keep the graph flat.
     from .surfaces import CDN, GATEWAY, OFFICIAL, V2
 
@@ -252,6 +268,41 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return f"HTTP {status}"
+
+
+async def _delay(ex: Exchange, seconds: float) -> bool:
+    """Wait `seconds` (wall time); True if the connection went first.
+
+    On the live server the wait ends as soon as the client hangs up or the server stops
+    (shutdown closes a connection held here, as it does a stall), so a delayed request
+    never holds a stop for its whole delay nor ends in a cancelled task.
+    """
+    handle: FaultSocket | None = (ex.request.scope.get("extensions") or {}).get(EXTENSION)
+    if handle is None:
+        await anyio.sleep(seconds)
+        return False
+    handle.holding = True
+    try:
+        with anyio.move_on_after(seconds):
+            await _disconnected(ex.request.receive)
+            return True
+        return False
+    finally:
+        handle.holding = False
+
+
+class Gone(Response):
+    """The answer to a request whose client left during a delay: nothing to send.
+
+    Journaled as 499, nginx's "client closed request"; the handler never runs, so a
+    delayed create the client gave up on makes no task.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None, 499)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return
 
 
 class SocketFault(Response):

@@ -14,7 +14,9 @@ from ..core.codes import ApiError
 from ..core.files import UPLOAD_PURPOSES, StoredFile
 from ..core.mock import DownloadRefused
 from ..core.multipart import MultipartError, Part, boundary_of, parse_form
+from ..core.param_errors import missing
 from .exchange import Exchange
+from .faults import fault_point
 from .media import bytes_response
 from .official import OK, bearer, not_found
 from .surfaces import OFFICIAL
@@ -27,22 +29,13 @@ __all__ = [
     "retrieve_upload",
     "upload",
     "upload_content",
-    "uploaded_file",
 ]
-
-
-def _missing(name: str) -> ApiError:
-    return ApiError(
-        2013,
-        f"invalid params, binding: expr_path={name}, cause=missing required parameter",
-        field=name,
-    )
 
 
 def _one(parts: list[Part], name: str) -> Part:
     found = [p for p in parts if p.name == name]
     if not found:
-        raise _missing(name)
+        raise missing(name)
     if len(found) > 1:
         raise ApiError(2013, f"invalid params, {name}: given {len(found)} times", field=name)
     return found[0]
@@ -74,6 +67,8 @@ async def upload(ex: Exchange) -> Response:
         "purpose": purpose[:64],
         "file": f"<{file.filename[:64]}, {len(file.data)} bytes>",
     }
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     try:
         stored = ex.mock.upload_file(purpose, file.filename, file.data, key)
     except ApiError as exc:
@@ -87,7 +82,7 @@ async def upload(ex: Exchange) -> Response:
 def _purpose_param(ex: Exchange) -> str:
     value = (ex.param("purpose") or "").strip()
     if not value:
-        raise _missing("purpose")
+        raise missing("purpose")
     if value not in UPLOAD_PURPOSES:
         shown = value if len(value) <= 64 else value[:64] + "..."
         raise ApiError(
@@ -101,13 +96,15 @@ def _purpose_param(ex: Exchange) -> str:
 async def list_files(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
     purpose = _purpose_param(ex)
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     files = ex.mock.files.list(key, purpose)
     return ex.json({"files": [f.to_json() for f in files], "base_resp": OK})
 
 
 def _file_id(body: dict[str, Any]) -> str:
     if "file_id" not in body:
-        raise _missing("file_id")
+        raise missing("file_id")
     value = body["file_id"]
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -128,7 +125,7 @@ async def delete_file(ex: Exchange) -> Response:
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
     file_id = _file_id(body)
     if "purpose" not in body:
-        raise _missing("purpose")
+        raise missing("purpose")
     purpose = body["purpose"]
     if not isinstance(purpose, str) or purpose not in DELETE_PURPOSES:
         shown = repr(purpose)[:64]
@@ -137,6 +134,8 @@ async def delete_file(ex: Exchange) -> Response:
             f"invalid params, purpose: {shown} is not one of {', '.join(DELETE_PURPOSES)}",
             field="purpose",
         )
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     if purpose == "video_generation":
         task = ex.mock.find_file(file_id, key)
         if task is None:
@@ -150,12 +149,6 @@ async def delete_file(ex: Exchange) -> Response:
             raise not_found("file_id")
         ex.mock.files.delete(file_id, key)
     return ex.json({"file_id": int(file_id), "base_resp": OK})
-
-
-def uploaded_file(ex: Exchange, key: str) -> StoredFile | None:
-    """The upload `?file_id=` names, for files/retrieve(_content); None for other IDs."""
-    file_id = (ex.param("file_id") or "").strip()
-    return ex.mock.files.get(file_id, key) if file_id.isdigit() else None
 
 
 def retrieve_upload(ex: Exchange, file: StoredFile) -> Response:
@@ -182,4 +175,6 @@ async def download(ex: Exchange) -> Response:
     if file is None or file.cdn_path != path:
         raise DownloadRefused(404, "NoSuchKey", "The specified key does not exist.")
     ex.mock.verify_signature(path, dict(ex.request.query_params))
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     return upload_content(ex, file, attachment=True)

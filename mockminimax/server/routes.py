@@ -99,8 +99,8 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(CONTROL, "faults", ("GET",), "/_mock/faults", control.faults,
               "fault rules in order, with their matched and hit counts"),
     RouteSpec(CONTROL, "fault_add", ("POST",), "/_mock/faults", control.add_fault,
-              'add one rule, last: {"route": "create", "minimax_error": 1002} or '
-              "route=create,minimax_error=1002; answers it with its id"),
+              'add one rule, last: {"route": "create", "minimax_error": 1002} or the JSON '
+              'string "route=create,minimax_error=1002"; answers it with its id'),
     RouteSpec(CONTROL, "faults_clear", ("DELETE",), "/_mock/faults", control.clear_faults,
               "drop every fault rule"),
     RouteSpec(CONTROL, "fault_delete", ("DELETE",), "/_mock/faults/{fault_id}",

@@ -17,7 +17,7 @@ from ..core.templates import (
     validate_template,
 )
 from .exchange import Exchange
-from .faults import check_rate
+from .faults import check_rate, fault_point
 from .official import OK, bearer, not_found, required
 
 __all__ = ["create", "query"]
@@ -26,8 +26,10 @@ __all__ = ["create", "query"]
 async def create(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
-    check_rate(ex, key)
     request = validate_template(body, templates_with(ex.settings.extra_templates))
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
+    check_rate(ex, key)  # last: only a create that will be made counts against the limit
     dialect = TemplateDialect(ex.mock, ex.base_url())
     task = ex.mock.create_task(request, key, "official", ex.fault, dialect, id_digits=18)
     ex.entry.task_id = task.task_id
@@ -36,7 +38,10 @@ async def create(ex: Exchange) -> Response:
 
 async def query(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
-    task = ex.mock.find_task(required(ex, "task_id"), key)
+    ref = required(ex, "task_id")
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
+    task = ex.mock.find_task(ref, key)
     if task is None or not is_template(task):
         raise not_found("task_id")
     ex.entry.task_id = task.task_id

@@ -19,7 +19,7 @@ from ..core.validation_v2 import (
     validate_v2,
 )
 from .exchange import Exchange
-from .faults import check_rate
+from .faults import check_rate, fault_point
 from .official import bearer
 
 __all__ = ["context_ir", "create", "delete", "list_tasks", "query", "regenerate"]
@@ -44,8 +44,10 @@ def _files(ex: Exchange, key: str) -> FileLookup:
 async def _create(ex: Exchange, validate: Any) -> Response:
     key = _key(ex)
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
-    check_rate(ex, key)
     request: V2Request = validate(body, ex.settings, _files(ex, key))
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
+    check_rate(ex, key)  # last: only a create that will be made counts against the limit
     task = ex.mock.v2.create(request, key, ex.fault, ex.base_url())
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id})
@@ -65,6 +67,8 @@ async def regenerate(ex: Exchange) -> Response:
 
 async def query(ex: Exchange) -> Response:
     key = _key(ex)
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     task = ex.mock.v2.find(ex.request.path_params["task_id"], key)
     ex.entry.task_id = task.task_id
     return ex.json({"task": ex.mock.v2.body(task, ex.base_url(), poll=True)})
@@ -72,6 +76,8 @@ async def query(ex: Exchange) -> Response:
 
 async def delete(ex: Exchange) -> Response:
     key = _key(ex)
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     task = ex.mock.v2.find(ex.request.path_params["task_id"], key)
     ex.entry.task_id = task.task_id
     return ex.json(ex.mock.v2.delete(task))
@@ -128,4 +134,6 @@ async def list_tasks(ex: Exchange) -> Response:
         models=tuple(_values(ex, "model")),
         task_types=tuple(TaskType(t) for t in types),
     )
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     return ex.json(ex.mock.v2.list(key, wanted, page_num, page_size, ex.base_url()))

@@ -367,7 +367,7 @@ def test_rules_for_any_route_never_touch_callbacks(api: Any, receiver: Receiver)
 
 def test_a_rule_added_over_the_control_api_reaches_callbacks(api: Any, receiver: Receiver) -> None:
     mock = api()
-    added = mock.client.post("/_mock/faults", content=b"route=push,status=success,callback=drop")
+    added = mock.client.post("/_mock/faults", json="route=push,status=success,callback=drop")
     assert added.status_code == 201 and added.json()["callback"] == "drop"
     task_id = mock.create(receiver.url())
     mock.finish()
