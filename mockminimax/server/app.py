@@ -1,27 +1,31 @@
-"""The Starlette app: every route from the route list, over one `MiniMaxMock`."""
+"""The Starlette app: every route from the route list, over one `MiniMaxMock`.
+
+A request to a fixed path (no `{param}`) with a method the path serves goes straight to
+its endpoint: Starlette's middleware and router would only find that same endpoint, and
+they cost more than the mock's own work on its busiest routes. Everything else (path
+parameters, HEAD on a GET route, a wrong method, an unknown path, a crash) takes
+Starlette's way, so 404s, 405s and 500s keep their shapes.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from ..core.faults import ConnectionFault
 from ..core.mock import MiniMaxMock
 from ..core.settings import Settings
 from .cors import add_headers, allowed_headers, preflight_endpoint
-from .exchange import Exchange, Problem
+from .exchange import Endpoint, Exchange, Problem
 from .guard import check_control
 from .routes import ROUTES
 from .surfaces import CONTROL, ControlError, surface_for_path
 
-__all__ = ["create_app"]
-
-Endpoint = Callable[[Request], Awaitable[Response]]
+__all__ = ["MockApp", "create_app"]
 
 
 async def _unrouted(request: Request, exc: Exception) -> Response:
@@ -33,7 +37,9 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ConnectionFault):
         raise exc
     surface = surface_for_path(request.url.path)
-    ex = Exchange(request, request.app.state.mock, surface, "unknown")
+    ex = Exchange(
+        request.scope, request.receive, request.app.state.mock, surface, "unknown", request
+    )
     if surface is CONTROL and isinstance(exc, HTTPException):
         try:  # an unknown control path tells a caller without the token nothing either
             check_control(ex)
@@ -55,8 +61,22 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     return response
 
 
-def _routes() -> list[Route]:
-    """One Starlette route per path, so a 405's Allow lists every method the path serves."""
+class _Asgi:
+    """An endpoint Starlette's router runs as the ASGI app it is (a plain function would
+    be wrapped in a Request/Response adapter)."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: Endpoint) -> None:
+        self.call = call
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.call(scope, receive)
+        await response(scope, receive, send)
+
+
+def _tables() -> dict[str, dict[str, Endpoint]]:
+    """Each path's endpoint per method, preflights included."""
     from .exchange import endpoint
 
     by_path: dict[str, dict[str, Endpoint]] = {}
@@ -71,24 +91,56 @@ def _routes() -> list[Route]:
             methods = tuple(dict.fromkeys(m for s in specs for m in s.methods))
             headers = allowed_headers(methods, [h for s in specs for h in s.headers])
             table["OPTIONS"] = preflight_endpoint(specs[0].surface, specs[0].name, methods, headers)
+    return by_path
+
+
+def _routes(tables: dict[str, dict[str, Endpoint]]) -> list[Route]:
+    """One Starlette route per path, so a 405's Allow lists every method the path serves."""
     routes = []
-    for path, table in by_path.items():
+    for path, table in tables.items():
         if len(set(table.values())) == 1:
-            routes.append(Route(path, next(iter(table.values())), methods=list(table)))
+            routes.append(Route(path, _Asgi(next(iter(table.values()))), methods=list(table)))
             continue
 
-        async def dispatch(request: Request, table: dict[str, Endpoint] = table) -> Response:
-            return await (table.get(request.method) or table["GET"])(request)
+        async def dispatch(
+            scope: Scope, receive: Receive, table: dict[str, Endpoint] = table
+        ) -> Response:
+            return await (table.get(scope["method"]) or table["GET"])(scope, receive)
 
-        routes.append(Route(path, dispatch, methods=list(table)))
+        routes.append(Route(path, _Asgi(dispatch), methods=list(table)))
     return routes
+
+
+class MockApp(Starlette):
+    """Starlette, with the fixed paths' endpoints called directly (see the module doc)."""
+
+    def __init__(self, tables: dict[str, dict[str, Endpoint]], **kwargs: object) -> None:
+        super().__init__(routes=_routes(tables), **kwargs)  # type: ignore[arg-type]
+        self.direct = {path: table for path, table in tables.items() if "{" not in path}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            table = self.direct.get(scope["path"])
+            if table is not None:
+                call = table.get(scope["method"])
+                if call is not None:
+                    scope["app"] = self
+                    try:
+                        response = await call(scope, receive)
+                    except Exception as exc:  # as Starlette's ServerErrorMiddleware does
+                        response = await _unrouted(Request(scope, receive), exc)
+                        await response(scope, receive, send)
+                        raise
+                    await response(scope, receive, send)
+                    return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None) -> Starlette:
     """The mock as an ASGI app; pass a `MiniMaxMock` to share it with tests or fixtures."""
     mock = mock or MiniMaxMock(settings)
-    app = Starlette(
-        routes=_routes(),
+    app = MockApp(
+        _tables(),
         exception_handlers={404: _unrouted, 405: _unrouted, 500: _unrouted, Exception: _unrouted},
     )
     # A trailing slash is an unknown path like any other: the surface's own 404, never a

@@ -17,12 +17,12 @@ the browser asks for.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
-from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope
 
-from .exchange import Exchange, Problem, dump_json
+from .exchange import Endpoint, Exchange, Problem, add_header, dump_json, json_response
 from .surfaces import Surface
 
 __all__ = ["BODY_METHODS", "add_headers", "allowed_headers", "preflight_endpoint"]
@@ -33,6 +33,8 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _OFFICIAL_EXTRA = ("Trace-Id", "X-Group-Id", "MM-API-Source")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$")
 _MAX_ECHOED = 32
+_ALLOW_ORIGIN = (b"access-control-allow-origin", b"*")
+_EXPOSE = (b"access-control-expose-headers", b"*")
 
 
 def allowed_headers(methods: Sequence[str], headers: Sequence[str]) -> tuple[str, ...]:
@@ -44,20 +46,20 @@ def allowed_headers(methods: Sequence[str], headers: Sequence[str]) -> tuple[str
     return tuple(dict.fromkeys(names))
 
 
-def _requested(request: Request) -> list[str]:
+def _requested(ex: Exchange) -> list[str]:
     """The headers a browser's preflight asks for, as far as they are header names."""
-    raw = request.headers.get("access-control-request-headers", "")
+    raw = ex.header(b"access-control-request-headers") or ""
     names = [n.strip() for n in raw.split(",")[:_MAX_ECHOED]]
     return [n for n in names if _TOKEN.match(n)]
 
 
 def add_headers(response: Response, ex: Exchange) -> None:
     """The CORS headers of an API answer (none on surfaces that opt out, or when off)."""
-    if not ex.surface.cors or not ex.settings.cors:
+    if not ex.surface.cors or not ex.mock.settings.cors:
         return
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.raw_headers.append(_ALLOW_ORIGIN)
     if ex.surface.name == "official":
-        response.headers["Access-Control-Expose-Headers"] = "*"
+        response.raw_headers.append(_EXPOSE)
 
 
 def _preflight(
@@ -69,25 +71,25 @@ def _preflight(
     if ex.surface.name == "official":
         names.extend(_OFFICIAL_EXTRA)
         body = {"status_code": 0, "status_msg": "success"}
-        response = Response(dump_json(body), 200, media_type="application/json; charset=utf-8")
+        response = json_response(dump_json(body))
         ex.entry.response_body = body
     else:
-        names.extend(_requested(ex.request))
+        names.extend(_requested(ex))
         response = Response(b"", 200)
-    response.headers["Access-Control-Allow-Methods"] = ",".join((*methods, "OPTIONS"))
-    response.headers["Access-Control-Allow-Headers"] = ",".join(dict.fromkeys(names))
+    add_header(response, b"access-control-allow-methods", ",".join((*methods, "OPTIONS")))
+    add_header(response, b"access-control-allow-headers", ",".join(dict.fromkeys(names)))
     return response
 
 
 def preflight_endpoint(
     surface: Surface, route: str, methods: Sequence[str], headers: Sequence[str]
-) -> Callable[[Request], Awaitable[Response]]:
+) -> Endpoint:
     """The OPTIONS answer of one path: never authenticated, faulted or rate-limited, as a
     browser sends preflights on its own; journaled like any request."""
     allow = ", ".join(methods)
 
-    async def run(request: Request) -> Response:
-        ex = Exchange(request, request.app.state.mock, surface, route)
+    async def run(scope: Scope, receive: Receive) -> Response:
+        ex = Exchange(scope, receive, scope["app"].state.mock, surface, route)
         try:
             response = _preflight(ex, methods, headers, allow)
         except Problem as exc:

@@ -2,8 +2,11 @@
 journaling, and the catch-all that keeps every error in its surface's own shape.
 
 Endpoints are plain `async def handler(ex) -> Response` functions; `endpoint()` wraps
-them. This is deliberately not a BaseHTTPMiddleware: that costs a task and a stream
-copy on every request.
+each in a bare ASGI callable, which the app runs directly for its fixed paths and Starlette's
+router runs for the rest (see `app.py`). An exchange works on the ASGI scope itself: the
+Starlette `Request` is built only when a handler asks for it, and the hot handlers read
+headers and the query through `header()` and `param()` instead. This is deliberately not a
+BaseHTTPMiddleware: that costs a task and a stream copy on every request.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope
 
 from ..core.faults import FaultRule
 from ..core.journal import JournalEntry, bounded
@@ -26,11 +30,25 @@ from ..core.validation import BodyError, parse_body
 if TYPE_CHECKING:
     from .surfaces import Surface
 
-__all__ = ["ASGIApp", "Exchange", "Handler", "Problem", "dump_json", "endpoint"]
+__all__ = [
+    "JSON_TYPE",
+    "ASGIApp",
+    "Endpoint",
+    "Exchange",
+    "Handler",
+    "Problem",
+    "add_header",
+    "dump_json",
+    "endpoint",
+    "json_response",
+]
 
 log = logging.getLogger("mockminimax")
 
 _JOURNAL_TEXT_LIMIT = 512
+#: The Content-Type of every JSON answer, as bytes on the wire.
+JSON_TYPE = "application/json; charset=utf-8"
+_JSON_TYPE_HEADER = (b"content-type", JSON_TYPE.encode("latin-1"))
 
 
 class Problem(Exception):
@@ -56,6 +74,26 @@ def dump_json(body: Any, newline: bool = False) -> bytes:
     return (text + "\n").encode() if newline else text.encode()
 
 
+def json_response(body: bytes, status: int = 200) -> Response:
+    """A JSON `Response` as `Response(body, status, media_type=JSON_TYPE)` builds it (the
+    same headers in the same order), without parsing a media type on every answer."""
+    response = Response.__new__(Response)
+    response.status_code = status
+    response.background = None
+    response.body = body
+    if status < 200 or status in (204, 304):
+        response.raw_headers = [_JSON_TYPE_HEADER]
+    else:
+        response.raw_headers = [(b"content-length", b"%d" % len(body)), _JSON_TYPE_HEADER]
+    return response
+
+
+def add_header(response: Response, name: bytes, value: str) -> None:
+    """Add a header the response does not have yet (`name` in lower case): what
+    `response.headers[name] = value` does then, without building a `MutableHeaders`."""
+    response.raw_headers.append((name, value.encode("latin-1")))
+
+
 class Exchange:
     """The request being answered, with what the journal will say about it."""
 
@@ -63,17 +101,31 @@ class Exchange:
         "_body",
         "_body_error",
         "_json",
+        "_params",
+        "_request",
         "entry",
         "fault",
         "mock",
-        "request",
+        "receive",
         "route",
+        "scope",
         "surface",
         "tags",
     )
 
-    def __init__(self, request: Request, mock: MiniMaxMock, surface: Surface, route: str) -> None:
-        self.request = request
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        mock: MiniMaxMock,
+        surface: Surface,
+        route: str,
+        request: Request | None = None,
+    ) -> None:
+        self.scope = scope
+        self.receive = receive
+        self._request = request
+        self._params: dict[str, str] | None = None
         self.mock = mock
         self.surface = surface
         self.route = route
@@ -83,7 +135,6 @@ class Exchange:
         #: The fault rule that fired on this request, if one did.
         self.fault: FaultRule | None = None
         self.tags: dict[str, Any] = {}
-        scope = request.scope
         self.entry = JournalEntry(
             seq=0,
             time=mock.now(),
@@ -97,6 +148,29 @@ class Exchange:
         )
 
     @property
+    def request(self) -> Request:
+        """The Starlette request, built on first use."""
+        if self._request is None:
+            self._request = Request(self.scope, self.receive)
+        return self._request
+
+    @property
+    def method(self) -> str:
+        return str(self.scope["method"])
+
+    @property
+    def path(self) -> str:
+        return str(self.scope["path"])
+
+    def header(self, name: bytes) -> str | None:
+        """The first value of request header `name` (lower case), as `request.headers`
+        gives it."""
+        for key, value in self.scope["headers"]:
+            if key == name:
+                return str(value.decode("latin-1"))
+        return None
+
+    @property
     def parsed(self) -> Any:
         """The body as `json_object` parsed it, or None if it has not."""
         return self._json
@@ -107,7 +181,7 @@ class Exchange:
 
     def base_url(self) -> str:
         """scheme://host of the request, for the download URLs it is handed."""
-        scope = self.request.scope
+        scope = self.scope
         for key, value in scope["headers"]:
             if key == b"host":
                 return f"{scope['scheme']}://{value.decode('latin-1')}"
@@ -115,7 +189,11 @@ class Exchange:
         return f"{scope['scheme']}://{host}:{port}"
 
     def param(self, name: str) -> str | None:
-        return self.request.query_params.get(name)
+        """A query parameter, the last of its name, as `request.query_params` gives it."""
+        params = self._params
+        if params is None:
+            params = self._params = _query(self.scope.get("query_string", b""))
+        return params.get(name)
 
     async def body(self) -> bytes:
         # A refusal is kept: the stream cannot be read twice, and the body is read by
@@ -132,7 +210,7 @@ class Exchange:
 
     async def _read_body(self) -> bytes:
         limit = self.mock.settings.max_body_bytes
-        declared = self.request.headers.get("content-length")
+        declared = self.header(b"content-length")
         if declared is not None and whole_number(declared, limit) is None:
             if whole_number(declared, 10**30) is None:
                 shown = declared if len(declared) <= 24 else declared[:21] + "..."
@@ -142,17 +220,28 @@ class Exchange:
             raise Problem("too_large", f"request body is {declared} bytes; the limit is {limit}")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in self.request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Problem("too_large", f"request body exceeds the limit of {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        while True:  # what `Request.stream()` does, reading from `receive` directly
+            message = await self.receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk = message.get("body", b"")
+                if chunk:
+                    size += len(chunk)
+                    if size > limit:
+                        raise Problem(
+                            "too_large", f"request body exceeds the limit of {limit} bytes"
+                        )
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            elif kind == "http.disconnect":
+                raise ClientDisconnect()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def json_object(self, *, require_content_type: bool) -> dict[str, Any]:
         raw = await self.body()
         if require_content_type:
-            ctype = self.request.headers.get("content-type", "")
+            ctype = self.header(b"content-type") or ""
             if ctype.split(";")[0].strip().lower() != "application/json":
                 self.entry.request_body = bounded(
                     raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
@@ -180,12 +269,9 @@ class Exchange:
         headers: dict[str, str] | None = None,
     ) -> Response:
         self.entry.response_body = body
-        return Response(
-            dump_json(body, newline),
-            status,
-            headers=headers,
-            media_type="application/json; charset=utf-8",
-        )
+        if headers is None:
+            return json_response(dump_json(body, newline), status)
+        return Response(dump_json(body, newline), status, headers=headers, media_type=JSON_TYPE)
 
     def reject(self, reason: str) -> None:
         if self.entry.rejected is None:
@@ -204,12 +290,27 @@ class Exchange:
 
 
 Handler = Callable[[Exchange], Awaitable[Response]]
+#: A route's answer to an ASGI request, not yet sent: what Starlette's router (through
+#: `app._Asgi`) and the app's direct dispatch run.
+Endpoint = Callable[[Scope, Receive], Awaitable[Response]]
 
 
-def endpoint(
-    surface: Surface, route: str, handler: Handler
-) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint around `handler` that never lets an error out unshaped.
+def _query(raw: bytes) -> dict[str, str]:
+    """`raw` as Starlette's `QueryParams` reads it (parse_qsl, blanks kept, last wins);
+    split by hand when nothing in it needs unquoting."""
+    text = raw.decode("latin-1")
+    if "%" in text or "+" in text:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    params: dict[str, str] = {}
+    for part in text.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            params[name] = value
+    return params
+
+
+def endpoint(surface: Surface, route: str, handler: Handler) -> Endpoint:
+    """An endpoint around `handler` that never lets an error out unshaped.
 
     Fault rules are decided by the handlers (`faults.fault_point`), once a request has
     passed their auth and body checks: a request the mock refuses touches no rule. A rule
@@ -221,15 +322,15 @@ def endpoint(
 
     control = surface.name == "control"
 
-    async def run(request: Request) -> Response:
-        ex = Exchange(request, request.app.state.mock, surface, route)
+    async def run(scope: Scope, receive: Receive) -> Response:
+        ex = Exchange(scope, receive, scope["app"].state.mock, surface, route)
         try:
             if control:
                 check_control(ex)
             response = await handler(ex)
         except Exception as exc:  # every failure still answers in the surface's shape
             if not isinstance(exc, Problem) and not surface.expected(exc):
-                log.exception("internal error answering %s %s", request.method, request.url.path)
+                log.exception("internal error answering %s %s", ex.method, ex.path)
                 exc = Problem("internal", f"{type(exc).__name__}: {exc}")
             response = surface.error(exc, ex)
         surface.finish(response, ex)

@@ -36,6 +36,7 @@ __all__ = ["HEADER", "Gone", "SocketFault", "after_handler", "check_rate", "faul
 
 #: The per-request fault header.
 HEADER = "x-mock-fault"
+_HEADER_KEY = HEADER.encode()
 #: A directive anywhere in a create body: a fast scan (memchr for "[") that copies nothing,
 #: even over a body of multi-megabyte data URLs.
 _DIRECTIVE_BYTES = re.compile(rb"\[(?i:mock):")
@@ -117,7 +118,7 @@ async def fault_point(ex: Exchange) -> Response | None:
     """
     mock = ex.mock
     installed = len(mock.faults) > 0
-    header = ex.request.headers.get(HEADER)
+    header = ex.header(_HEADER_KEY)
     create = ex.route == "create"
     if not installed and header is None and not create:
         return None
@@ -151,7 +152,7 @@ async def fault_point(ex: Exchange) -> Response | None:
         surface=ex.surface.name,
         model=model,
         prompt=prompt,
-        api_key=ex.request.headers.get("authorization"),
+        api_key=ex.header(b"authorization"),
     )
     rule = mock.faults.decide(call, one_shot)
     if rule is None:

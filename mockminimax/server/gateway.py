@@ -32,7 +32,7 @@ _NO_FILE = "未找到包含该文件的任务（可加 channel_id 或 task_id �
 
 
 def authenticate(ex: Exchange) -> str:
-    key = strip_key(ex.request.headers.get("authorization"))
+    key = strip_key(ex.header(b"authorization"))
     allowed = ex.settings.api_keys
     if not key or (allowed and key not in {strip_key(k) for k in allowed}):
         raise OneHubError(401, "无效的令牌")

@@ -18,7 +18,7 @@ OK = {"status_code": 0, "status_msg": "success"}
 
 
 def bearer(ex: Exchange) -> str | None:
-    header = ex.request.headers.get("authorization", "")
+    header = ex.header(b"authorization") or ""
     scheme, _, key = header.partition(" ")
     return key.strip() if scheme.lower() == "bearer" and key.strip() else None
 
