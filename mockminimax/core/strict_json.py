@@ -23,6 +23,8 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
+import orjson
+
 __all__ = ["MAX_DEPTH", "MAX_INT", "MAX_NUMBER_CHARS", "BodyError", "loads"]
 
 #: Arrays and objects nested deeper than this are refused (a create body needs 4).
@@ -36,6 +38,7 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _SUSPECT_NUMBER = re.compile(r"[0-9]{19,}|[eE][+-]?[0-9]{3,}")
+_SUSPECT_NUMBER_BYTES = re.compile(_SUSPECT_NUMBER.pattern.encode())
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -132,7 +135,19 @@ def _find(value: Any, wanted: Callable[[Any], bool]) -> str | None:
 
 
 def loads(raw: bytes) -> Any:
-    """`raw` read as strict JSON within the limits above, or `BodyError` saying why not."""
+    """`raw` read as strict JSON within the limits above, or `BodyError` saying why not.
+
+    orjson reads a body when nothing in it could break a limit it does not keep (nesting
+    past `MAX_DEPTH` brackets, a literal that could be out of bounds, which orjson would
+    read as a float); it refuses everything else the rules refuse (invalid UTF-8, BOM,
+    NaN, lone surrogates). Whatever it refuses or is not given is read below, which words
+    the refusal, so every message stays the one this reading gives.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH and _SUSPECT_NUMBER_BYTES.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
