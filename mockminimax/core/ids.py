@@ -10,10 +10,43 @@ from __future__ import annotations
 import random
 import threading
 import time
+from typing import NamedTuple
 
-from ulid import ULID
+__all__ = ["IdSource", "TaskIds", "ulid_text"]
 
-__all__ = ["IdSource"]
+#: Crockford's base32, the ULID alphabet, and every pair of its characters by 10-bit value.
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = tuple(a + b for a in _CROCKFORD for b in _CROCKFORD)
+#: Random bits behind each numeric ID of a task: far more than its digits need, so that
+#: reducing them to the ID's range favours no value measurably (bias below 1e-12).
+_NUMBER_BITS = 96
+_MASK_NUMBER = (1 << _NUMBER_BITS) - 1
+_MASK_80 = (1 << 80) - 1
+
+
+def ulid_text(value: int) -> str:
+    """A 128-bit ULID value in its 26-character Crockford base32 form (two zero bits, then
+    the value, five bits a character), ten bits at a time."""
+    p = _PAIRS
+    return (
+        p[value >> 120] + p[value >> 110 & 1023] + p[value >> 100 & 1023]
+        + p[value >> 90 & 1023] + p[value >> 80 & 1023] + p[value >> 70 & 1023]
+        + p[value >> 60 & 1023] + p[value >> 50 & 1023] + p[value >> 40 & 1023]
+        + p[value >> 30 & 1023] + p[value >> 20 & 1023] + p[value >> 10 & 1023]
+        + p[value & 1023]
+    )  # fmt: skip
+
+
+def _uuid(h: str) -> str:
+    """32 hex digits as a version-4 UUID."""
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
+
+
+class TaskIds(NamedTuple):
+    task_id: str
+    ulid: str
+    file_id: str
+    uuid: str
 
 
 class IdSource:
@@ -51,14 +84,26 @@ class IdSource:
 
     def ulid(self, when: float) -> str:
         """A real 26-character ULID, timestamped by the mock's clock."""
-        ms = int(when * 1000)
         with self._lock:
-            tail = self._rng.randbytes(10)
-        return str(ULID.from_bytes(ms.to_bytes(6, "big") + tail))
+            tail = self._rng.getrandbits(80)
+        return ulid_text(int(when * 1000) << 80 | tail)
 
     def uuid(self) -> str:
-        h = self.hex(16)
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
+        return _uuid(self.hex(16))
+
+    def task_ids(self, when: float, digits: int = 15) -> TaskIds:
+        """Every random ID of a new task from one draw: its `digits`-digit task_id, its
+        ULID (timestamped `when`), its 15-digit file_id and the UUID of its download path."""
+        with self._lock:
+            bits = self._rng.getrandbits(2 * _NUMBER_BITS + 80 + 128)
+        low = 10 ** (digits - 1)
+        task_id = low + (bits & _MASK_NUMBER) % (9 * low)
+        bits >>= _NUMBER_BITS
+        file_id = 10**14 + (bits & _MASK_NUMBER) % (9 * 10**14)
+        bits >>= _NUMBER_BITS
+        ulid = ulid_text(int(when * 1000) << 80 | bits & _MASK_80)
+        uuid = _uuid((bits >> 80).to_bytes(16, "big").hex())
+        return TaskIds(str(task_id), ulid, str(file_id), uuid)
 
     def random(self) -> float:
         with self._lock:

@@ -5,6 +5,7 @@ pytest fixtures, so a scenario reads the same whichever of them drives it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import threading
@@ -34,6 +35,16 @@ from .videos import Video, VideoLibrary
 __all__ = ["DownloadRefused", "MiniMaxMock"]
 
 _FILE_NAME = "output.mp4"
+
+
+@functools.lru_cache(maxsize=16)
+def _day_of(days: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(days * 86400))
+
+
+def _day(now: float) -> str:
+    """The UTC date of `now` as the download paths write it."""
+    return _day_of(int(now // 86400))
 
 
 class DownloadRefused(Exception):
@@ -161,18 +172,18 @@ class MiniMaxMock:
         """
         now = self.now()
         with self._lock:
-            task_id = self.ids.digits(id_digits)
+            ids = self.ids.task_ids(now, id_digits)
+            task_id = ids.task_id
             while self.store.get(task_id) is not None:
                 task_id = self.ids.digits(id_digits)
-            day = time.strftime("%Y-%m-%d", time.gmtime(now))
             task = Task(
                 task_id=task_id,
-                ulid=self.ids.ulid(now),
-                file_id=self.ids.digits(15),
+                ulid=ids.ulid,
+                file_id=ids.file_id,
                 api_key=api_key,
                 request=request.stored(),
                 created_at=now,
-                cdn_path=f"/inference_output/{folder}/{day}/{self.ids.uuid()}/{_FILE_NAME}",
+                cdn_path=f"/inference_output/{folder}/{_day(now)}/{ids.uuid}/{_FILE_NAME}",
                 surface=surface,
             )
             if fault is not None and fault.task is not None:

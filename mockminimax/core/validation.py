@@ -63,6 +63,11 @@ class VideoRequest:
         is bounded by bytes as well as by count. Everything the output depends on (size,
         mode, duration) is already worked out."""
 
+        images = [self.first_frame_image, self.last_frame_image]
+        images += [image for _, image in self.subject_reference]
+        if all(image is None or len(image) <= MAX_STORED_IMAGE for image in images):
+            return self  # frozen, and nothing to shorten: no copy needed
+
         def short(value: str | None) -> str | None:
             if value is None or len(value) <= MAX_STORED_IMAGE:
                 return value

@@ -14,7 +14,6 @@ it, and each action rendered the way the surface's real service (or the network)
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from http import HTTPStatus
@@ -126,8 +125,10 @@ async def fault_point(ex: Exchange) -> Response | None:
     raw = b""
     data: Any = None
     if create:
-        with contextlib.suppress(Problem):  # read already, by the handler's checks
+        try:  # read already, by the handler's checks
             raw = await ex.body()
+        except Problem:
+            raw = b""
         if installed or _DIRECTIVE_BYTES.search(raw):
             # The handler's checks parsed it already; parse only if a handler did not.
             data = ex.parsed if ex.parsed is not None else _lenient_json(raw)
