@@ -5,8 +5,10 @@ Bounded because unbounded journals ran WireMock and aimock out of memory under l
 (peer-mock-tools.md §2.9): by count (`journal_size`) and by bytes (`journal_bytes`); past
 either the oldest entries are dropped and counted. Each entry keeps its bodies in a bounded
 form (`bounded`), so one request holds at most a few hundred kilobytes however large it was.
-The control API's own traffic is not journaled (WireMock does not journal its admin API
-either): reading the journal must not grow it.
+A JSON body of up to `RAW_LIMIT` bytes is kept as the bytes sent (or answered) and read
+into that form only when the entry is read: most entries are never read, and decoding on
+every request would cost the request path. The control API's own traffic is not journaled
+(WireMock does not journal its admin API either): reading the journal must not grow it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,24 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl
 
-__all__ = ["MAX_ITEMS", "MAX_NODES", "MAX_TEXT", "Journal", "JournalEntry", "bounded"]
+import orjson
+
+__all__ = [
+    "MAX_ITEMS",
+    "MAX_NODES",
+    "MAX_TEXT",
+    "RAW_LIMIT",
+    "Journal",
+    "JournalEntry",
+    "RawJson",
+    "bounded",
+    "read_answer",
+]
 
 #: Strings longer than this are kept as their first 64 characters and their length.
 MAX_TEXT = 512
@@ -27,6 +41,9 @@ MAX_TEXT = 512
 MAX_ITEMS = 32
 #: At most this many values in all are kept of one body; the rest is cut with a note.
 MAX_NODES = 2000
+#: JSON bodies up to this many bytes are kept raw and read on demand; larger ones are kept
+#: in their bounded form, which is smaller.
+RAW_LIMIT = 8 * 1024
 #: Request headers beyond this many bytes are cut (a live server's own limit is lower).
 _MAX_HEADER_BYTES = 16 * 1024
 
@@ -64,12 +81,25 @@ def bounded(value: Any) -> Any:
     return walk(value)
 
 
+class RawJson:
+    """A JSON body kept as its bytes until the entry is read; `read` turns them into the
+    value the entry shows (the same as reading them at once would have given)."""
+
+    __slots__ = ("data", "read")
+
+    def __init__(self, data: bytes, read: Callable[[bytes], Any]) -> None:
+        self.data = data
+        self.read = read
+
+
 def _size(value: Any) -> int:
     """Roughly the bytes `value` holds; exact enough to budget by, and cheap."""
     if value is None:
         return 0
     if isinstance(value, (str, bytes)):
         return len(value)
+    if isinstance(value, RawJson):
+        return len(value.data)
     return len(json.dumps(value, ensure_ascii=False, default=str))
 
 
@@ -79,28 +109,123 @@ def _mask(value: str) -> str:
     return f"{value[:10]}***{value[-4:]}"
 
 
-@dataclass
+def read_answer(raw: bytes) -> Any:
+    """An answer the mock wrote (`exchange.dump_json`), read back."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # what only the json module writes: 64+-bit integers
+        return json.loads(raw)
+
+
 class JournalEntry:
     """One request. Headers and query stay raw, as the server got them, until read:
-    decoding them on every request would cost the hot path for entries nobody reads."""
+    decoding them on every request would cost the hot path for entries nobody reads.
+    So may the bodies (`RawJson`)."""
 
-    seq: int
-    time: float
-    method: str
-    path: str
-    raw_query: bytes = field(repr=False)
-    surface: str
-    route: str
-    raw_headers: list[tuple[bytes, bytes]] = field(repr=False)
-    request_body: Any
-    status: int = 0
-    response_body: Any = None
-    rejected: str | None = None
-    fault: str | None = None
-    task_id: str | None = None
-    notes: list[str] = field(default_factory=list)
-    #: What the entry weighs in the journal's byte budget, set when it is appended.
-    size: int = 0
+    __slots__ = (
+        "_request_body",
+        "_response_body",
+        "fault",
+        "method",
+        "notes",
+        "path",
+        "raw_headers",
+        "raw_query",
+        "rejected",
+        "route",
+        "seq",
+        "size",
+        "status",
+        "surface",
+        "task_id",
+        "time",
+    )
+
+    #: What `to_json` shows, in order.
+    SHOWN = (
+        "seq",
+        "time",
+        "method",
+        "path",
+        "surface",
+        "route",
+        "request_body",
+        "status",
+        "response_body",
+        "rejected",
+        "fault",
+        "task_id",
+        "notes",
+    )
+
+    def __init__(
+        self,
+        seq: int,
+        time: float,
+        method: str,
+        path: str,
+        raw_query: bytes,
+        surface: str,
+        route: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        request_body: Any,
+        status: int = 0,
+        response_body: Any = None,
+        rejected: str | None = None,
+        fault: str | None = None,
+        task_id: str | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.seq = seq
+        self.time = time
+        self.method = method
+        self.path = path
+        self.raw_query = raw_query
+        self.surface = surface
+        self.route = route
+        self.raw_headers = raw_headers
+        self._request_body = request_body
+        self.status = status
+        self._response_body = response_body
+        self.rejected = rejected
+        self.fault = fault
+        self.task_id = task_id
+        self.notes: list[str] = [] if notes is None else notes
+        #: What the entry weighs in the journal's byte budget, set when it is appended.
+        self.size = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"JournalEntry(seq={self.seq}, method={self.method!r}, path={self.path!r}, "
+            f"route={self.route!r}, status={self.status})"
+        )
+
+    @property
+    def request_body(self) -> Any:
+        value = self._request_body
+        if type(value) is RawJson:
+            value = self._request_body = value.read(value.data)
+        return value
+
+    @request_body.setter
+    def request_body(self, value: Any) -> None:
+        self._request_body = value
+
+    @property
+    def response_body(self) -> Any:
+        value = self._response_body
+        if type(value) is RawJson:
+            value = self._response_body = value.read(value.data)
+        return value
+
+    @response_body.setter
+    def response_body(self, value: Any) -> None:
+        self._response_body = value
+
+    @property
+    def has_response_body(self) -> bool:
+        """Whether an answer body was noted (without reading a raw one)."""
+        return self._response_body is not None
 
     @property
     def query(self) -> dict[str, str]:
@@ -116,11 +241,7 @@ class JournalEntry:
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the control API shows it; the size is the journal's business."""
-        data = {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if not f.name.startswith("raw_") and f.name != "size"
-        }
+        data = {name: getattr(self, name) for name in self.SHOWN}
         data["query"] = self.query
         data["headers"] = self.headers
         return data
@@ -144,19 +265,19 @@ class Journal:
         return self._bytes
 
     def append(self, entry: JournalEntry) -> JournalEntry:
-        headers = sum(len(k) + len(v) for k, v in entry.raw_headers)
+        headers = sum(map(len, chain.from_iterable(entry.raw_headers)))
         if headers > _MAX_HEADER_BYTES:
             entry.raw_headers = _cut_headers(entry.raw_headers)
-            headers = sum(len(k) + len(v) for k, v in entry.raw_headers)
+            headers = sum(map(len, chain.from_iterable(entry.raw_headers)))
             entry.notes.append("request headers cut to 16 KB in the journal")
         entry.raw_query = entry.raw_query[:_MAX_HEADER_BYTES]
         entry.size = (
             256  # the fixed fields and the objects holding them
             + headers
             + len(entry.raw_query)
-            + _size(entry.request_body)
-            + _size(entry.response_body)
-            + sum(len(n) for n in entry.notes)
+            + _size(entry._request_body)
+            + _size(entry._response_body)
+            + sum(map(len, entry.notes))
         )
         with self._lock:
             self._seq += 1

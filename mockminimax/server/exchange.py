@@ -23,9 +23,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope
 
 from ..core.faults import FaultRule
-from ..core.journal import JournalEntry, bounded
+from ..core.journal import RAW_LIMIT, JournalEntry, RawJson, bounded, read_answer
 from ..core.mock import MiniMaxMock
 from ..core.params import whole_number
+from ..core.strict_json import loads
 from ..core.validation import BodyError, parse_body
 
 if TYPE_CHECKING:
@@ -270,7 +271,10 @@ class Exchange:
         except BodyError as exc:
             self.entry.request_body = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
             raise Problem("json", str(exc)) from None
-        self.entry.request_body = bounded(data)
+        # Small bodies stay bytes until the journal is read (the same value then).
+        self.entry.request_body = (
+            RawJson(raw, _journaled_request) if len(raw) <= RAW_LIMIT else bounded(data)
+        )
         self._json = data
         return data
 
@@ -282,10 +286,11 @@ class Exchange:
         newline: bool = False,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        self.entry.response_body = body
+        data = dump_json(body, newline)
+        self.entry.response_body = RawJson(data, read_answer)
         if headers is None:
-            return json_response(dump_json(body, newline), status)
-        return Response(dump_json(body, newline), status, headers=headers, media_type=JSON_TYPE)
+            return json_response(data, status)
+        return Response(data, status, headers=headers, media_type=JSON_TYPE)
 
     def reject(self, reason: str) -> None:
         if self.entry.rejected is None:
@@ -297,7 +302,7 @@ class Exchange:
             return
         entry = self.entry
         entry.status = response.status_code
-        if entry.response_body is None and response.status_code >= 400:
+        if not entry.has_response_body and response.status_code >= 400:
             text = bytes(response.body[: 4 * _JOURNAL_TEXT_LIMIT]).decode("utf-8", "replace")
             entry.response_body = bounded(text)
         self.mock.journal.append(entry)
@@ -307,6 +312,11 @@ Handler = Callable[[Exchange], Awaitable[Response]]
 #: A route's answer to an ASGI request, not yet sent: what Starlette's router (through
 #: `app._Asgi`) and the app's direct dispatch run.
 Endpoint = Callable[[Scope, Receive], Awaitable[Response]]
+
+
+def _journaled_request(raw: bytes) -> Any:
+    """A request body the journal kept raw, as it shows it."""
+    return bounded(loads(raw))
 
 
 def _query(raw: bytes) -> dict[str, str]:
