@@ -59,6 +59,55 @@ class FaultSocket:
             self.close()
 
 
+#: A response head and first body write up to this size go out joined; larger bodies (the
+#: MP4 downloads) are not copied to save one system call.
+_JOIN_LIMIT = 64 * 1024
+
+
+class HeadWithBody:
+    """The transport of one response cycle: holds the response head (uvicorn writes it on
+    `http.response.start`) and sends it with the first body write, so an answer costs one
+    send(2), not two. Every ASGI body message but HEAD's writes, so the head never waits
+    for more than the body it comes with; closing sends it first."""
+
+    __slots__ = ("_held", "_state", "transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self._held = b""
+        self._state = 0  # 0: nothing written yet, 1: head held, 2: passing through
+
+    def write(self, data: bytes) -> None:
+        if self._state == 0:
+            self._held = data
+            self._state = 1
+            return
+        if self._state == 1:
+            self._state = 2
+            held, self._held = self._held, b""
+            if len(data) <= _JOIN_LIMIT:
+                self.transport.write(held + data)
+                return
+            self.transport.write(held)
+        self.transport.write(data)
+
+    def flush(self) -> None:
+        if self._state == 1:
+            self._state = 2
+            self.transport.write(self._held)
+            self._held = b""
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.transport.get_extra_info(name, default)
+
+
 def _with_socket(app: ASGIApp, protocol: Any) -> ASGIApp:
     async def with_socket(scope: Scope, receive: Receive, send: Send) -> None:
         handle = protocol.fault_socket
@@ -90,31 +139,52 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
             self.fault_socket: FaultSocket | None = None
             self.app: ASGIApp = _with_socket(self.app, self)
             self._head_timer: asyncio.TimerHandle | None = None
+            #: When the awaited request head is due (loop time), None while a request runs.
+            #: One timer per connection checks it lazily: a new request only moves the
+            #: deadline, instead of cancelling and scheduling a timer every time.
+            self._head_deadline: float | None = None
 
         def _arm_head_timer(self) -> None:
-            self._disarm_head_timer()
-            self._head_timer = self.loop.call_later(header_timeout, self._head_timed_out)
+            self._head_deadline = self.loop.time() + header_timeout
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_at(self._head_deadline, self._head_due)
 
         def _disarm_head_timer(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
+            self._head_deadline = None
 
         def _waiting_for_head(self) -> bool:
             return self.cycle is None or self.cycle.response_complete
 
-        def _head_timed_out(self) -> None:
+        def _head_due(self) -> None:
             self._head_timer = None
-            if self._waiting_for_head() and not self.transport.is_closing():
+            deadline = self._head_deadline
+            if deadline is None:
+                return
+            if self.loop.time() < deadline:  # moved on by a later answer
+                self._head_timer = self.loop.call_at(deadline, self._head_due)
+            elif self._waiting_for_head() and not self.transport.is_closing():
                 self.transport.close()
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
             self._arm_head_timer()
 
+        if http == "httptools":
+
+            def on_headers_complete(self) -> None:
+                super().on_headers_complete()
+                cycle = self.cycle
+                if (
+                    cycle is not None
+                    and cycle.transport is self.transport
+                    and not self.expect_100_continue  # "100 Continue" is written first
+                    and self.scope["method"] != "HEAD"  # no body write follows the head
+                ):
+                    cycle.transport = HeadWithBody(self.transport)
+
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
-            if self._head_timer is not None and not self._waiting_for_head():
+            if self._head_deadline is not None and not self._waiting_for_head():
                 self._disarm_head_timer()  # a whole head arrived: the request is under way
 
         def on_response_complete(self) -> None:
@@ -123,7 +193,10 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
                 self._arm_head_timer()  # the next head has the same deadline
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm_head_timer()
+            self._head_deadline = None
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
             super().connection_lost(exc)
 
         def shutdown(self) -> None:
