@@ -33,12 +33,14 @@ EXTENSION = "mockminimax.socket"
 class FaultSocket:
     """What the app may do to the connection a request came on."""
 
-    __slots__ = ("_transport", "holding")
+    __slots__ = ("_transport", "extensions", "holding")
 
     #: `holding` is also set while a fault's `delay` runs: shutdown ends the wait too.
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
+        #: The ASGI scope extensions of this connection's requests (the handle itself).
+        self.extensions = {EXTENSION: self}
         #: A stall in progress: server shutdown closes it rather than wait for it.
         self.holding = False
 
@@ -113,7 +115,11 @@ def _with_socket(app: ASGIApp, protocol: Any) -> ASGIApp:
         handle = protocol.fault_socket
         if handle is None:
             handle = protocol.fault_socket = FaultSocket(protocol.transport)
-        scope["extensions"] = {**(scope.get("extensions") or {}), EXTENSION: handle}
+        extensions = scope.get("extensions")
+        if extensions:
+            scope["extensions"] = {**extensions, EXTENSION: handle}
+        else:  # the connection's one dict: nothing in the app writes to it
+            scope["extensions"] = handle.extensions
         await app(scope, receive, send)
 
     return with_socket

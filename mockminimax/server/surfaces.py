@@ -108,10 +108,12 @@ class OfficialSurface(Surface):
         # Trace-Id from MiniMax's services; the other three from its edge, which adds them
         # to every api.minimax.io answer seen (chat, models, t2a, even a 404).
         trace, request_id, alb_id = ex.mock.ids.hexes(16, 16, 20)  # one draw, same bytes
-        add_header(response, b"trace-id", trace)
-        add_header(response, b"minimax-request-id", request_id)
-        add_header(response, b"alb_receive_time", f"{ex.entry.time:.3f}")
-        add_header(response, b"alb_request_id", alb_id)
+        response.raw_headers += (
+            (b"trace-id", trace.encode()),
+            (b"minimax-request-id", request_id.encode()),
+            (b"alb_receive_time", b"%.3f" % ex.entry.time),
+            (b"alb_request_id", alb_id.encode()),
+        )
 
 
 def _note(ex: Exchange, exc: Problem) -> None:
