@@ -19,7 +19,8 @@ import requests
 
 
 def flow(http):
-    created = http.post("/v1/video_generation", json={"model": "MiniMax-Hailuo-02", "prompt": "A fox"})
+    body = {"model": "MiniMax-Hailuo-02", "prompt": "A fox"}
+    created = http.post("/v1/video_generation", json=body)
     http.post("/v1/video_generation", json={"model": "nope", "prompt": "A fox"})
     http.get("/v1/query/video_generation", params={"task_id": created.json()["task_id"]})
 
@@ -57,7 +58,8 @@ def test_a_failing_test_lists_what_the_mock_saw(downstream: Downstream) -> None:
                 "*_ test_in_process _*",
                 # the assertion's own line: the record's repr keeps its outcome first
                 "*where 200 = <Request #3 GET /v1/query/video_generation?task_id=* -> 200 "
-                "[official:query] rejected='1002: rate limit, please retry later' fault='f1'>.status",
+                "[official:query] rejected='1002: rate limit, please retry later' "
+                "fault='f1'>.status",
                 "*- mockminimax: minimax_respx requests -*",
                 "3 requests to https://api.minimax.io (1 task; clock virtual, 0 s after the start)",
                 "  #1 POST /v1/video_generation -> 200 [official:create]",
@@ -72,7 +74,8 @@ def test_a_failing_test_lists_what_the_mock_saw(downstream: Downstream) -> None:
                 "*where 1 = len(<RequestLog of 1: #1 GET /v1/files/retrieve 200>)",
                 "*- mockminimax: minimax_server requests -*",
                 "1 request to http://127.0.0.1:* (0 tasks; clock virtual, 0 s after the start)",
-                "  #1 GET /v1/files/retrieve?file_id=1 -> 200 [official:retrieve] rejected=*1004: login*",
+                "  #1 GET /v1/files/retrieve?file_id=1 -> 200 [official:retrieve] "
+                "rejected=*1004: login*",
                 "*_ test_failing_without_a_fixture _*",
             ]
         ],
