@@ -404,6 +404,10 @@ def pytest_runtest_makereport(
     if report.failed and controls:
         for fixture, control in controls.items():
             report.sections.append((section_title(fixture), describe(control)))
+    if call.when == "teardown" and controls is not None:
+        # Items live for the whole session: a control kept here would keep its router
+        # (and every test's before it) alive, for the garbage collector to walk each time.
+        del item.stash[_CONTROLS]
     return report
 
 

@@ -231,3 +231,33 @@ def test_journal_keys_full_keeps_the_exact_key(downstream: Downstream) -> None:
     result = downstream.run("-p", "no:randomly", "-k", "masked")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*+ Bearer sk-api-0123456789abcdef"])
+
+
+def test_a_test_s_control_is_not_kept_past_its_report(downstream: Downstream) -> None:
+    # The report needs each test's control until its teardown is reported, and no longer:
+    # items live all session, and a router kept per test slowed every later test's GC.
+    downstream.files(
+        test_kept="""
+import gc
+import weakref
+
+import pytest
+
+REFS = []
+
+
+@pytest.mark.parametrize("fixture", ["minimax_respx", "minimax_server"])
+def test_uses(request, fixture):
+    control = request.getfixturevalue(fixture)
+    REFS.append(weakref.ref(control))
+    REFS.append(weakref.ref(control.router) if control.router is not None else None)
+
+
+def test_then():
+    gc.collect()
+    alive = [r() for r in REFS if r is not None and r() is not None]
+    assert len(REFS) == 4 and alive == []
+"""
+    )
+    result = downstream.run("-p", "no:randomly")
+    result.assert_outcomes(passed=3)
