@@ -331,8 +331,11 @@ def begin_server(server: ServerThread, options: FixtureOptions) -> MiniMaxContro
     return MiniMaxControl(server.mock, server.url, kind="server", journal_keys=options.journal_keys)
 
 
-def begin_respx(backend: InProcess, options: FixtureOptions) -> MiniMaxControl:
-    """Reset the in-process mock and build this test's router (not started yet)."""
+def begin_respx(
+    backend: InProcess, options: FixtureOptions, local_hosts: tuple[str, ...] = ()
+) -> MiniMaxControl:
+    """Reset the in-process mock and build this test's router (not started yet);
+    `local_hosts` pass through as loopback does."""
     cdn_url = options.settings.public_url or options.cdn_url
     backend.mock.configure(options.settings.replace(public_url=cdn_url))
     router = backend.router(
@@ -340,6 +343,7 @@ def begin_respx(backend: InProcess, options: FixtureOptions) -> MiniMaxControl:
         gateway_urls=options.gateway_urls,
         cdn_url=cdn_url,
         unmatched=options.unmatched,
+        local_hosts=local_hosts,
     )
     gateway = options.gateway_urls[0] if options.gateway_urls else None
     return MiniMaxControl(
@@ -353,14 +357,17 @@ def begin_respx(backend: InProcess, options: FixtureOptions) -> MiniMaxControl:
 
 
 @contextmanager
-def respx_for_test(backend: InProcess, options: FixtureOptions) -> Iterator[MiniMaxControl]:
+def respx_for_test(
+    backend: InProcess, options: FixtureOptions, allow: tuple[str, ...] = ()
+) -> Iterator[MiniMaxControl]:
     """What `minimax_respx` does around a test: reset, then the router started and stopped,
-    under the network guard unless the options lift it."""
-    control = begin_respx(backend, options)
+    under the network guard (letting loopback and `allow` through) unless the options
+    lift it."""
+    control = begin_respx(backend, options, allow)
     assert control.router is not None
     with control.router:
         if options.guards_network:
-            with block_network():
+            with block_network(allow):
                 yield control
         else:
             yield control
@@ -467,7 +474,10 @@ def minimax_respx(
     _minimax_options: FixtureOptions,
 ) -> Iterator[MiniMaxControl]:
     """httpx calls to the MiniMax hosts (and gateways, and downloads) answered in-process."""
-    with respx_for_test(_minimax_inprocess, _minimax_options) as control:
+    # The live server's interface stays reachable, whatever `minimax_server_host` says.
+    server_host = _ini(request.config, "minimax_server_host")
+    allow = (server_host,) if server_host else ()
+    with respx_for_test(_minimax_inprocess, _minimax_options, allow) as control:
         _track(request, "minimax_respx", control)
         yield control
     _check_fired(control, _minimax_options)

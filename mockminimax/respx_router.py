@@ -137,9 +137,11 @@ class InProcess:
         gateway_urls: Sequence[str] = (),
         cdn_url: str = CDN_URL,
         unmatched: str = "refuse",
+        local_hosts: Sequence[str] = (),
     ) -> MiniMaxRouter:
         """A router (not started) claiming the MiniMax hosts plus `hosts`, each gateway base
-        URL and the download host; everything else passes through or is refused."""
+        URL and the download host; everything else passes through or is refused, but for
+        loopback and `local_hosts` (the live server's interface), which always pass."""
         if unmatched not in UNMATCHED_MODES:
             raise ValueError(f"unmatched: {unmatched!r} is not one of {', '.join(UNMATCHED_MODES)}")
         router = MiniMaxRouter(assert_all_called=False, assert_all_mocked=True)
@@ -154,7 +156,8 @@ class InProcess:
         router.route(**_pattern(cdn), name=f"cdn {cdn}").mock(
             side_effect=self._forward(cdn.path.rstrip("/"))
         )
-        router.route(name="unmatched").mock(side_effect=_unmatched(router, unmatched))
+        local = frozenset(h.lower() for h in local_hosts)
+        router.route(name="unmatched").mock(side_effect=_unmatched(router, unmatched, local))
         router.seal()
         return router
 
@@ -208,13 +211,15 @@ def _inner_request(request: httpx.Request, prefix: str) -> httpx.Request:
     return httpx.Request(request.method, url, headers=request.headers, content=request.content)
 
 
-def _unmatched(router: MiniMaxRouter, mode: str) -> Callable[[httpx.Request], SideEffectResult]:
+def _unmatched(
+    router: MiniMaxRouter, mode: str, local: frozenset[str]
+) -> Callable[[httpx.Request], SideEffectResult]:
     def unmatched(request: httpx.Request) -> SideEffectResult:
         if _claimed_elsewhere(router, request):
             return None  # another respx router of this test answers it
-        if mode == "passthrough" or is_loopback(request.url.host):
-            return request  # respx sends it for real: on loopback it stays on this machine
         host = request.url.host
+        if mode == "passthrough" or is_loopback(host) or host.lower() in local:
+            return request  # respx sends it for real: on loopback it stays on this machine
         raise NotMiniMax(
             f"mockminimax refused {request.method} {request.url}: minimax_respx answers only "
             f"the MiniMax hosts, the gateway base URLs and the download host it was given, "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -71,11 +71,22 @@ def _refuse(what: str, host: object, port: object) -> NetworkBlockedError:
 _lock = threading.Lock()
 _active = 0
 _originals: dict[str, Any] = {}
+#: Hosts let through besides loopback: the interface the live server binds, when the
+#: suite set `minimax_server_host` to one other processes or containers can reach.
+_allowed: set[str] = set()
+
+
+def _permitted(host: object) -> bool:
+    if is_loopback(host):
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return isinstance(host, str) and host.strip().rstrip(".").lower() in _allowed
 
 
 def _guard_lookup(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not is_loopback(host):
+        if not _permitted(host):
             port = args[0] if args else kwargs.get("port")
             raise _refuse("a name lookup of", host, port)
         return original(host, *args, **kwargs)
@@ -89,7 +100,7 @@ def _guard_connect(name: str, original: Callable[..., Any]) -> Callable[..., Any
     def guarded(sock: socket.socket, address: Any, *args: Any) -> Any:
         if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
             host = address[0] if address else None
-            if host is None or not is_loopback(host):
+            if host is None or not _permitted(host):
                 raise _refuse("a connection to", host, address[1] if len(address) > 1 else None)
         return original(sock, address, *args)
 
@@ -119,12 +130,15 @@ def _uninstall() -> None:
 
 
 @contextmanager
-def block_network() -> Iterator[None]:
-    """Refuse non-loopback lookups and connections, from every thread, while inside."""
+def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
+    """Refuse lookups and connections but to loopback and `allow`, from every thread,
+    while inside."""
     global _active
     with _lock:
         if _active == 0:
             _install()
+            _allowed.clear()
+        _allowed.update(h.strip().rstrip(".").lower() for h in allow if h.strip())
         _active += 1
     try:
         yield
@@ -133,3 +147,4 @@ def block_network() -> Iterator[None]:
             _active -= 1
             if _active == 0:
                 _uninstall()
+                _allowed.clear()

@@ -250,3 +250,33 @@ def test_the_ini_option_lifts_it(minimax_respx):
     result.stderr.fnmatch_lines(
         ["*minimax_block_network: block_network: 'sometimes' is not true or false*"]
     )
+
+
+SERVER_INTERFACE = """
+import socket
+
+import httpx
+import pytest
+
+from conftest import LOOKUPS
+
+
+def test_the_live_server_s_interface_stays_reachable(minimax_respx):
+    # minimax_server_host names an interface other processes reach the live server on:
+    # both the router and the guard let it through (the recorder answers the lookup).
+    with pytest.raises(httpx.ConnectError):
+        httpx.get("http://mock.internal:8080/_mock/health")
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("mock.internal", 8080)
+    assert LOOKUPS == ["mock.internal", "mock.internal"]
+    with pytest.raises(RuntimeError, match="blocked a name lookup of other.internal"):
+        socket.getaddrinfo("other.internal", 8080)
+"""
+
+
+def test_the_live_server_interface_is_let_through(downstream: Downstream) -> None:
+    downstream.pytester.makeconftest(RECORDING_RESOLVER)
+    downstream.with_ini("minimax_server_host = mock.internal\n")
+    downstream.files(test_interface=SERVER_INTERFACE)
+    result = downstream.run()
+    result.assert_outcomes(passed=1)
