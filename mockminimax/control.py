@@ -314,7 +314,9 @@ class MiniMaxControl:
         unfired = self.unfired_rules()
         if unfired:
             rules = "; ".join(
-                f"{r.id} ({r.to_text(with_id=False)}: matched {r.matched} calls)" for r in unfired
+                f"{r.id} ({r.to_text(with_id=False)}: matched {r.matched} "
+                f"call{'' if r.matched == 1 else 's'})"
+                for r in unfired
             )
             raise AssertionError(
                 f"mockminimax: fault rule{'s' if len(unfired) > 1 else ''} never fired: {rules}"

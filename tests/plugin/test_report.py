@@ -166,7 +166,7 @@ def test_rules_that_never_fired_fail_the_test_when_asked(downstream: Downstream)
             "  #1 POST /v1/video_generation -> 200 [official:create]",
             "*ERROR at teardown of test_an_nth_never_reached*",
             "mockminimax: fault rule never fired: f1 (route=create,nth=2,minimax_error=1002: "
-            "matched 1 calls) (assert_all_fired is on)",
+            "matched 1 call) (assert_all_fired is on)",
         ],
         consecutive=False,
     )
