@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pluggy
 import pytest
 
 from .control import MiniMaxControl
@@ -402,11 +403,12 @@ def _check_fired(control: MiniMaxControl, options: FixtureOptions) -> None:
     pytest.fail(f"{problem} (assert_all_fired is on)", pytrace=False)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(hookwrapper=True)  # the old-style wrapper: any pytest a base install meets
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
+    outcome = yield
+    report = outcome.get_result()
     controls = item.stash.get(_CONTROLS, None)
     if report.failed and controls:
         for fixture, control in controls.items():
@@ -415,7 +417,6 @@ def pytest_runtest_makereport(
         # Items live for the whole session: a control kept here would keep its router
         # (and every test's before it) alive, for the garbage collector to walk each time.
         del item.stash[_CONTROLS]
-    return report
 
 
 # -- fixtures ----------------------------------------------------------------------------
