@@ -22,7 +22,9 @@ Printed, each as a median over many repetitions:
    best wall time and its best CPU time (user + system of the child), the steadier figure
    on a busy machine.
 
-`--sections 2,5` runs only those sections; `--quick` repeats less.
+`--sections 2,5` runs only those sections; `--tests 1000` makes section 5's suites longer
+(its per-test figures steadier); `--quick` repeats less. To compare with another revision,
+run this script with `PYTHONPATH` pointing at that revision's tree.
 
 The helpers timed in 1-4 are the ones the fixtures call (`start_server`, `begin_server`,
 `respx_for_test` in `mockminimax.pytest_plugin`), so the figures are the fixtures' own.
@@ -355,6 +357,12 @@ def main() -> None:
     parser.add_argument(
         "--sections", default="1,2,3,4,5", help="which sections to run, e.g. 2,5 (default all)"
     )
+    parser.add_argument(
+        "--tests",
+        type=int,
+        default=200,
+        help="tests per suite in section 5 (more amortises the session start further)",
+    )
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
     wanted = {part.strip() for part in args.sections.split(",")}
@@ -364,7 +372,7 @@ def main() -> None:
         "2": lambda: reset_costs(max(50, int(500 * scale))),
         "3": lambda: request_costs(max(100, int(1000 * scale))),
         "4": lambda: lifecycle_costs(max(5, int(30 * scale))),
-        "5": lambda: pytest_costs(200, rounds=3 if args.quick else 5),
+        "5": lambda: pytest_costs(max(1, args.tests), rounds=3 if args.quick else 5),
     }
     for number, run in sections.items():
         if number in wanted:
