@@ -139,19 +139,22 @@ def test_aiohttp(minimax_respx):
 
 def test_loopback_stays_open(minimax_respx, minimax_server):
     # requests, urllib and aiohttp against the live server: loopback is not the network.
-    assert requests.get(f"{minimax_server.base_url}/_mock/health", timeout=5).ok
-    with urllib.request.urlopen(f"{minimax_server.base_url}/_mock/health", timeout=5) as r:
+    path = "/v1/query/video_generation?task_id=1"
+    auth = {"Authorization": f"Bearer {minimax_server.api_key}"}
+    assert requests.get(f"{minimax_server.base_url}{path}", headers=auth, timeout=5).ok
+    opened = urllib.request.Request(f"{minimax_server.base_url}{path}", headers=auth)
+    with urllib.request.urlopen(opened, timeout=5) as r:
         assert r.status == 200
     localhost = minimax_server.base_url.replace("127.0.0.1", "localhost")
-    assert requests.get(f"{localhost}/_mock/health", timeout=5).ok
+    assert requests.get(f"{localhost}{path}", headers=auth, timeout=5).ok
 
     async def fetch():
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{minimax_server.base_url}/_mock/health") as response:
+        async with aiohttp.ClientSession(headers=auth) as session:
+            async with session.get(f"{minimax_server.base_url}{path}") as response:
                 return response.status
 
     assert asyncio.run(fetch()) == 200
-    assert minimax_server.requests.routes == ["health"] * 4
+    assert minimax_server.requests.routes == ["query"] * 4
     assert LOOKUPS == []
 
 
