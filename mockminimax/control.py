@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .core.faults import FaultRules
+from .core.faults import FaultRule, FaultRules
 from .core.journal import JournalEntry
 from .core.mock import MiniMaxMock
 from .core.settings import Settings
@@ -34,7 +34,11 @@ __all__ = [
 #: The key `MiniMaxControl.api_key` offers when the mock accepts any key.
 DEFAULT_API_KEY = "sk-api-mockminimax-test"
 
-_REPR_BODY = 160
+#: Body characters a request's repr shows: pytest elides any repr past 240 characters in
+#: the middle, so the body goes last and short, after what the request came to.
+_REPR_BODY = 96
+#: How many requests `RequestLog`'s repr names before it says how many more there are.
+_REPR_REQUESTS = 6
 
 
 def _short(value: Any, limit: int = _REPR_BODY) -> str:
@@ -63,7 +67,8 @@ class RecordedRequest:
     time: float = 0.0
 
     @classmethod
-    def from_entry(cls, entry: JournalEntry) -> RecordedRequest:
+    def from_entry(cls, entry: JournalEntry, *, mask_keys: bool = True) -> RecordedRequest:
+        """The entry as a record; Authorization masked unless `mask_keys` is false."""
         return cls(
             seq=entry.seq,
             method=entry.method,
@@ -74,7 +79,7 @@ class RecordedRequest:
             status=entry.status,
             json=entry.request_body,
             response=entry.response_body,
-            headers=entry.headers,
+            headers=entry.header_dict(mask_keys=mask_keys),
             rejected=entry.rejected,
             fault=entry.fault,
             task_id=entry.task_id,
@@ -89,17 +94,23 @@ class RecordedRequest:
             return self.path
         return self.path + "?" + "&".join(f"{k}={v}" for k, v in self.query.items())
 
-    def __repr__(self) -> str:
+    @property
+    def summary(self) -> str:
+        """One line: what was asked, what it came to, why (the rejection, the fault rule)."""
         parts = [
             f"#{self.seq} {self.method} {self.url} -> {self.status} [{self.surface}:{self.route}]"
         ]
-        if self.json is not None:
-            parts.append(f"json={_short(self.json)}")
         if self.rejected:
             parts.append(f"rejected={self.rejected!r}")
         if self.fault:
             parts.append(f"fault={self.fault!r}")
-        return f"<Request {' '.join(parts)}>"
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        # One line, outcome first and body last: pytest shows reprs on one line and elides
+        # the middle of long ones, so a multi-line or body-first repr would hide the status.
+        body = f" json={_short(self.json)}" if self.json is not None else ""
+        return f"<Request {self.summary}{body}>"
 
 
 class RequestLog(list[RecordedRequest]):
@@ -153,6 +164,14 @@ class RequestLog(list[RecordedRequest]):
         if not self:
             return "  (no requests)"
         return "\n".join(f"  {r!r}" for r in self)
+
+    def __repr__(self) -> str:
+        # Compact: pytest prints it inside `where ...` lines, on one line, up to 240
+        # characters; str() (and the failure report) has one full line per request.
+        shown = [f"#{r.seq} {r.method} {r.path} {r.status}" for r in self[:_REPR_REQUESTS]]
+        if len(self) > _REPR_REQUESTS:
+            shown.append(f"... {len(self) - _REPR_REQUESTS} more")
+        return f"<RequestLog of {len(self)}: {', '.join(shown)}>" if self else "<RequestLog empty>"
 
 
 @dataclass(frozen=True)
@@ -244,6 +263,7 @@ class MiniMaxControl:
         kind: str,
         gateway_url: str | None = None,
         router: MiniMaxRouter | None = None,
+        journal_keys: str = "masked",
     ) -> None:
         self.mock = mock
         self.base_url = base_url.rstrip("/")
@@ -251,6 +271,8 @@ class MiniMaxControl:
         self.gateway_url = (gateway_url or base_url).rstrip("/")
         #: The `respx.MockRouter` answering requests (None for the live server).
         self.router = router
+        #: `masked` (the default) or `full`: whether `requests` shows the exact Authorization.
+        self.journal_keys = journal_keys
 
     def __repr__(self) -> str:
         return f"<MiniMaxControl {self.kind} {self.base_url} tasks={len(self.mock.store)}>"
@@ -362,12 +384,32 @@ class MiniMaxControl:
     @property
     def requests(self) -> RequestLog:
         """Every request the mock answered in this test, oldest first."""
-        return RequestLog(RecordedRequest.from_entry(e) for e in self.mock.journal)
+        mask = self.journal_keys != "full"
+        return RequestLog(RecordedRequest.from_entry(e, mask_keys=mask) for e in self.mock.journal)
 
     @property
     def faults(self) -> FaultRules:
         """The fault rules: `faults.add(route="create", minimax_error=1002)`, `faults.clear()`."""
         return self.mock.faults
+
+    def unfired_rules(self) -> list[FaultRule]:
+        """Rules limited by `times=` or `nth=` that have not fired once: most often a
+        filter that matches nothing (a misspelt `model=`), so the test never saw its fault."""
+        return [r for r in self.mock.faults if (r.times is not None or r.nth) and r.hits == 0]
+
+    def assert_all_fired(self) -> None:
+        """Fail naming every rule with `times=` or `nth=` that has not fired yet."""
+        __tracebackhide__ = True
+        unfired = self.unfired_rules()
+        if unfired:
+            rules = "; ".join(
+                f"{r.id} ({r.to_text(with_id=False)}: matched {r.matched} "
+                f"call{'' if r.matched == 1 else 's'})"
+                for r in unfired
+            )
+            raise AssertionError(
+                f"mockminimax: fault rule{'s' if len(unfired) > 1 else ''} never fired: {rules}"
+            )
 
     def reset(self) -> None:
         """Fresh state with this test's settings: no tasks or journal, clock and seed rewound,

@@ -5,6 +5,10 @@ Paths: `/hook` echoes the challenge and answers pushes `{"status": "success"}` (
 docs' sample receiver); `/hang` never answers; `/garbage` answers 200 with HTML;
 `/wrong` echoes a wrong challenge; `/redirect` answers 302 to `/hook`; `/flaky/N` echoes
 the challenge and answers the first N pushes 500.
+
+Each test gets the receiver under a fresh prefix (`clear()`), which `url()` adds and
+`at()` takes off: a delivery that an earlier test's mock sends late lands under the old
+prefix and is not recorded, so it can never show up in a later test.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from mockminimax.server.runner import bind
 
@@ -51,17 +55,17 @@ class Receiver:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._flaky: dict[str, int] = {}
-        app = Starlette(
-            routes=[
-                Route("/hook", self.hook, methods=["POST"]),
-                Route("/hook/{name}", self.hook, methods=["POST"]),
-                Route("/hang", self.hang, methods=["POST"]),
-                Route("/garbage", self.garbage, methods=["POST"]),
-                Route("/wrong", self.wrong, methods=["POST"]),
-                Route("/redirect", self.redirect, methods=["POST"]),
-                Route("/flaky/{times:int}", self.flaky, methods=["POST"]),
-            ]
-        )
+        self._generation = 0
+        routes = [
+            Route("/hook", self.hook, methods=["POST"]),
+            Route("/hook/{name}", self.hook, methods=["POST"]),
+            Route("/hang", self.hang, methods=["POST"]),
+            Route("/garbage", self.garbage, methods=["POST"]),
+            Route("/wrong", self.wrong, methods=["POST"]),
+            Route("/redirect", self.redirect, methods=["POST"]),
+            Route("/flaky/{times:int}", self.flaky, methods=["POST"]),
+        ]
+        app = Starlette(routes=[Mount("/t{generation:int}", routes=routes)])
         self._sock = bind("127.0.0.1", 0)
         self.port = self._sock.getsockname()[1]
         config = uvicorn.Config(
@@ -71,8 +75,12 @@ class Receiver:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, args=([self._sock],), daemon=True)
 
+    @property
+    def prefix(self) -> str:
+        return f"/t{self._generation}"
+
     def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://127.0.0.1:{self.port}{self.prefix}{path}"
 
     def start(self) -> Receiver:
         self._thread.start()
@@ -91,6 +99,7 @@ class Receiver:
         with self._lock:
             self.received.clear()
             self._flaky.clear()
+            self._generation += 1
 
     def at(self, path: str) -> list[Received]:
         with self._lock:
@@ -110,8 +119,10 @@ class Receiver:
     async def _record(self, request: Request) -> bytes:
         raw = await request.body()
         with self._changed:
-            self.received.append(Received(request.url.path, raw, dict(request.headers)))
-            self._changed.notify_all()
+            if request.path_params["generation"] == self._generation:
+                path = request.url.path.removeprefix(self.prefix)
+                self.received.append(Received(path, raw, dict(request.headers)))
+                self._changed.notify_all()
         return raw
 
     async def hook(self, request: Request) -> Response:
@@ -139,7 +150,7 @@ class Receiver:
 
     async def redirect(self, request: Request) -> Response:
         await self._record(request)
-        return Response(status_code=302, headers={"Location": "/hook"})
+        return Response(status_code=302, headers={"Location": f"{self.prefix}/hook"})
 
     async def flaky(self, request: Request) -> Response:
         raw = await self._record(request)

@@ -139,8 +139,9 @@ import respx
 from respx.mocks import HTTPCoreMocker
 
 
-def test_other_hosts_pass_through(minimax_server, minimax_respx):
-    # The live server is just another host to the router: the request goes out for real.
+def test_loopback_passes_through(minimax_server, minimax_respx):
+    # The live server is just another host to the router, and a local one: the request
+    # goes out for real even though other hosts are refused.
     query = httpx.get(
         f"{minimax_server.base_url}/v1/query/video_generation?task_id=1",
         headers={"Authorization": "Bearer k"},
@@ -150,8 +151,12 @@ def test_other_hosts_pass_through(minimax_server, minimax_respx):
     assert minimax_respx.requests.routes == []
 
 
-@pytest.mark.minimax(unmatched="refuse")
-def test_other_hosts_refused(minimax_respx):
+@pytest.mark.minimax(unmatched="passthrough")
+def test_loopback_passes_through_in_passthrough_mode_too(minimax_server, minimax_respx):
+    assert httpx.get(f"{minimax_server.base_url}/_mock/health").status_code == 200
+
+
+def test_other_hosts_refused_by_default(minimax_respx):
     with pytest.raises(AssertionError, match="mockminimax refused GET https://example.com/x"):
         httpx.get("https://example.com/x")
 
@@ -223,7 +228,7 @@ def test_hosts_gateways_and_download_hosts(downstream: Downstream) -> None:
 def test_other_hosts_are_left_alone_or_refused(downstream: Downstream) -> None:
     downstream.files(test_other=OTHER_HOSTS)
     result = downstream.run("-p", "no:randomly")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_a_test_reads_the_same_whichever_fixture_it_uses(downstream: Downstream) -> None:
