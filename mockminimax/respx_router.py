@@ -6,10 +6,11 @@ respx calls a route's side effect synchronously for both client kinds, then awai
 result only when an `httpx.AsyncClient` sent the request (respx `Router.aresolve`). The
 router therefore notes which kind of resolution is under way (a context variable set by
 `MiniMaxRouter.resolve`/`aresolve`), and the side effect answers a sync client through
-`SyncASGITransport` (the app on an event loop of the calling thread's own) or hands an
-async client a coroutine over `AsyncASGITransport` on the client's own loop. Both transports turn a
-connection fault into the httpx error a socket would give (`core.faults.to_httpx_error`),
-so a fault rule reads the same under either fixture.
+`SyncASGITransport` (right away when nothing can delay the answer, else on an event loop
+of the calling thread's own) or hands an async client a coroutine running the app on the
+client's own loop (`inprocess.call_app`). Either way a connection fault becomes the httpx
+error a socket would give (`core.faults.to_httpx_error`), so a fault rule reads the same
+under either fixture.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute, Route, RouteList
 
+from .core.faults import ConnectionFault, to_httpx_error
 from .core.hosts import CDN_URL, MINIMAX_HOSTS, UNMATCHED_MODES
 from .core.mock import MiniMaxMock
-from .inprocess import AsyncASGITransport, SyncASGITransport
+from .inprocess import SyncASGITransport, asgi_scope, call_app
 from .plugin.guard import is_loopback
 from .server.app import create_app
 
@@ -35,6 +37,9 @@ __all__ = [
     "NotMiniMax",
 ]
 
+
+#: The client address the app sees for in-process requests.
+_CLIENT = ("127.0.0.1", 123)
 
 _ASYNC: ContextVar[bool] = ContextVar("mockminimax_respx_async", default=False)
 
@@ -122,7 +127,6 @@ class InProcess:
     def __init__(self, mock: MiniMaxMock) -> None:
         self.mock = mock
         self.app = create_app(mock)
-        self._async = AsyncASGITransport(app=self.app, client=("127.0.0.1", 123))
         self._sync: SyncASGITransport | None = None
 
     def close(self) -> None:
@@ -165,51 +169,33 @@ class InProcess:
     # -- forwarding -------------------------------------------------------------------
 
     def _forward(self, prefix: str) -> Callable[[httpx.Request], SideEffectResult]:
+        path = prefix.encode()
+
         def forward(request: httpx.Request) -> SideEffectResult:
-            inner = _inner_request(request, prefix)
+            # The request as the app sees it: same host and headers, the base URL's path
+            # dropped.
+            scope = asgi_scope(request, _CLIENT, path)
             if _ASYNC.get():
-                return self._send_async(inner, request)
-            return self._send_sync(inner, request)
+                return self._send_async(scope, request)
+            return self._send_sync(scope, request)
 
         return forward
 
-    def _send_sync(self, inner: httpx.Request, outer: httpx.Request) -> httpx.Response:
+    def _send_sync(self, scope: dict[str, Any], request: httpx.Request) -> httpx.Response:
         if self._sync is None:
-            self._sync = SyncASGITransport(self.app)
+            self._sync = SyncASGITransport(self.app, _CLIENT)
         try:
-            response = self._sync.handle_request(inner)
-        except httpx.RequestError as exc:  # a connection fault, as the client's own error
-            exc.request = outer
-            raise
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers.multi_items(),
-            content=response.content,
-            request=outer,
-        )
+            status, headers, content = self._sync.call(scope, request.content)
+        except ConnectionFault as fault:  # a connection fault, as the client's own error
+            raise to_httpx_error(fault, request) from None
+        return httpx.Response(status, headers=headers, content=content, request=request)
 
-    async def _send_async(self, inner: httpx.Request, outer: httpx.Request) -> httpx.Response:
+    async def _send_async(self, scope: dict[str, Any], request: httpx.Request) -> httpx.Response:
         try:
-            response = await self._async.handle_async_request(inner)
-            content = await response.aread()
-        except httpx.RequestError as exc:
-            exc.request = outer
-            raise
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers.multi_items(),
-            content=content,
-            request=outer,
-        )
-
-
-def _inner_request(request: httpx.Request, prefix: str) -> httpx.Request:
-    """The request as the app sees it: same host and headers, the base URL's path dropped."""
-    url = request.url
-    if prefix:
-        raw = url.raw_path[len(prefix.encode()) :]
-        url = url.copy_with(raw_path=raw if raw.startswith(b"/") else b"/" + raw)
-    return httpx.Request(request.method, url, headers=request.headers, content=request.content)
+            status, headers, content = await call_app(self.app, scope, request.content)
+        except ConnectionFault as fault:
+            raise to_httpx_error(fault, request) from None
+        return httpx.Response(status, headers=headers, content=content, request=request)
 
 
 def _unmatched(

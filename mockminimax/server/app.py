@@ -9,6 +9,8 @@ Starlette's way, so 404s, 405s and 500s keep their shapes.
 
 from __future__ import annotations
 
+import re
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -111,12 +113,41 @@ def _routes(tables: dict[str, dict[str, Endpoint]]) -> list[Route]:
     return routes
 
 
+#: The routes whose handlers wait for nothing but the request body and the fault point:
+#: with the body in and no fault rule that could fire, they answer without suspending, so
+#: the in-process transports may run them without an event loop (`inprocess.run_now`).
+_AT_ONCE = frozenset(
+    (surface, route)
+    for surface in ("official", "gateway")
+    for route in ("create", "query", "retrieve")
+)
+#: A `[mock:` directive in a body (`faults.fault_point` reads it; it may hold a delay).
+_DIRECTIVE = re.compile(rb"\[(?i:mock):")
+_FAULT_HEADER = b"x-mock-fault"
+
+
 class MockApp(Starlette):
     """Starlette, with the fixed paths' endpoints called directly (see the module doc)."""
 
     def __init__(self, tables: dict[str, dict[str, Endpoint]], **kwargs: object) -> None:
         super().__init__(routes=_routes(tables), **kwargs)  # type: ignore[arg-type]
         self.direct = {path: table for path, table in tables.items() if "{" not in path}
+        self.at_once = frozenset(
+            (spec.path, method)
+            for spec in ROUTES
+            if (spec.surface.name, spec.name) in _AT_ONCE and "{" not in spec.path
+            for method in spec.methods
+        )
+
+    def answers_at_once(self, scope: Scope, body: bytes) -> bool:
+        """Whether this request, body in, will be answered without waiting on anything: a
+        route of `_AT_ONCE`, and no fault rule, header or directive that could delay it."""
+        if (scope["path"], scope["method"]) not in self.at_once or len(self.state.mock.faults):
+            return False
+        for name, _ in scope["headers"]:
+            if name == _FAULT_HEADER:
+                return False
+        return not body or _DIRECTIVE.search(body) is None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -136,7 +167,7 @@ class MockApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None) -> Starlette:
+def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None) -> MockApp:
     """The mock as an ASGI app; pass a `MiniMaxMock` to share it with tests or fixtures."""
     mock = mock or MiniMaxMock(settings)
     app = MockApp(
