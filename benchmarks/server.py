@@ -971,16 +971,27 @@ def report(
                 f"| {workload} | {name} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} "
                 f"| {r.cpu_us:.0f} | {r.errors} | {r.other_cpus:.2f} |"
             )
-    print("\n## mockminimax relative to the baselines (req/s ratio; p99 ratio)\n")
+    print(
+        "\n## mockminimax relative to the baselines (req/s ratio; p99 ratio; "
+        "server CPU per request ratio, below 1 = less CPU than the baseline)\n"
+    )
     others = [n for n in names if n != "mockminimax"]
-    print("| workload | " + " | ".join(f"req/s vs {n} | p99 vs {n}" for n in others) + " |")
-    print("|---|" + "---:|---:|" * len(others))
+    print(
+        "| workload | "
+        + " | ".join(f"req/s vs {n} | p99 vs {n} | CPU/req vs {n}" for n in others)
+        + " |"
+    )
+    print("|---|" + "---:|---:|---:|" * len(others))
     for workload in WORKLOADS:
         mine = results[workload, "mockminimax"]
         cells = []
         for name in others:
             base = results[workload, name]
-            cells += [ratio(mine.rps, base.rps), ratio(mine.p99_ms, base.p99_ms)]
+            cells += [
+                ratio(mine.rps, base.rps),
+                ratio(mine.p99_ms, base.p99_ms),
+                ratio(mine.cpu_us, base.cpu_us),
+            ]
         print(f"| {workload} | " + " | ".join(cells) + " |")
     print("\n## Startup and memory\n")
     print("| server | start → first 200 (best of) | RSS idle MB | RSS after run MB | peak RSS MB |")
