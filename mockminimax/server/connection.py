@@ -112,9 +112,7 @@ class HeadWithBody:
 
 def _with_socket(app: ASGIApp, protocol: Any) -> ASGIApp:
     async def with_socket(scope: Scope, receive: Receive, send: Send) -> None:
-        handle = protocol.fault_socket
-        if handle is None:
-            handle = protocol.fault_socket = FaultSocket(protocol.transport)
+        handle = protocol._handle()
         extensions = scope.get("extensions")
         if extensions:
             scope["extensions"] = {**extensions, EXTENSION: handle}
@@ -143,12 +141,19 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.fault_socket: FaultSocket | None = None
-            self.app: ASGIApp = _with_socket(self.app, self)
+            if http != "httptools":
+                self.app: ASGIApp = _with_socket(self.app, self)
             self._head_timer: asyncio.TimerHandle | None = None
             #: When the awaited request head is due (loop time), None while a request runs.
             #: One timer per connection checks it lazily: a new request only moves the
             #: deadline, instead of cancelling and scheduling a timer every time.
             self._head_deadline: float | None = None
+
+        def _handle(self) -> FaultSocket:
+            handle = self.fault_socket
+            if handle is None:
+                handle = self.fault_socket = FaultSocket(self.transport)
+            return handle
 
         def _arm_head_timer(self) -> None:
             self._head_deadline = self.loop.time() + header_timeout
@@ -179,6 +184,17 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
 
             def on_headers_complete(self) -> None:
                 super().on_headers_complete()
+                if not self._waiting_for_head():
+                    self._head_deadline = None  # a whole head arrived: the request is under way
+                # The socket handle, set here rather than by an ASGI wrapper around the app:
+                # one coroutine less on every request.
+                scope = self.scope
+                extensions = scope.get("extensions")
+                handle = self._handle()
+                if extensions:
+                    scope["extensions"] = {**extensions, EXTENSION: handle}
+                else:  # the connection's one dict: nothing in the app writes to it
+                    scope["extensions"] = handle.extensions
                 cycle = self.cycle
                 if (
                     cycle is not None
@@ -188,10 +204,12 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
                 ):
                     cycle.transport = HeadWithBody(self.transport)
 
-        def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            if self._head_deadline is not None and not self._waiting_for_head():
-                self._disarm_head_timer()  # a whole head arrived: the request is under way
+        else:
+
+            def data_received(self, data: bytes) -> None:
+                super().data_received(data)
+                if self._head_deadline is not None and not self._waiting_for_head():
+                    self._disarm_head_timer()  # a whole head arrived: the request is under way
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
