@@ -12,7 +12,6 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from .callbacks import Dialect, V1Dialect
 from .clock import MAX_CLOCK, Clock, RealClock, VirtualClock
@@ -35,6 +34,8 @@ from .videos import Video, VideoLibrary
 __all__ = ["DownloadRefused", "MiniMaxMock"]
 
 _FILE_NAME = "output.mp4"
+#: Signed download URLs remembered (`MiniMaxMock._quoted_signature`).
+_SIGNATURE_MEMO = 4096
 
 
 @functools.lru_cache(maxsize=16)
@@ -117,6 +118,7 @@ class MiniMaxMock:
             self.faults = FaultRules(self.ids.random, settings.faults)
             self.limiter = RateLimiter(settings.rpm)
             self._secret = hashlib.sha256(f"mockminimax:{self.ids.seed}".encode()).digest()
+            self._signatures: dict[tuple[str, int], str] = {}
             self.access_key_id = "LTAI5t" + hashlib.sha256(self._secret).hexdigest()[:18]
             self.callbacks.configure(settings)
 
@@ -310,12 +312,31 @@ class MiniMaxMock:
         root = (self.settings.public_url or base_url).rstrip("/")
         return (
             f"{root}{path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
-            f"&Signature={quote(self._sign(path, expires), safe='')}"
+            f"&Signature={self._quoted_signature(path, expires)}"
         )
 
     def video(self, task: Task) -> Video:
         req = task.request
         return self.videos.get(req.width, req.height, task.frames, req.fps, audio=task.audio)
+
+    def _quoted_signature(self, path: str, expires: int) -> str:
+        """`quote(self._sign(path, expires), safe="")`, remembered: a file's URL is signed
+        again on every retrieve with the same expiry while the clock stands still (a
+        virtual clock) or within one second. Bounded: the memo is emptied past 4096."""
+        key = (path, expires)
+        memo = self._signatures
+        quoted = memo.get(key)
+        if quoted is None:
+            if len(memo) >= _SIGNATURE_MEMO:
+                memo.clear()
+            # base64's only characters quote() changes: the same text as quote(safe="").
+            quoted = memo[key] = (
+                self._sign(path, expires)
+                .replace("+", "%2B")
+                .replace("/", "%2F")
+                .replace("=", "%3D")
+            )
+        return quoted
 
     def _sign(self, path: str, expires: int) -> str:
         mac = hmac.new(self._secret, f"GET\n\n\n{expires}\n{path}".encode(), hashlib.sha1)
