@@ -44,7 +44,7 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 def asgi_scope(
-    request: httpx.Request, client: tuple[str, int], prefix: bytes = b""
+    request: httpx.Request, client: tuple[str, int], prefix: bytes = b"", root_path: str = ""
 ) -> dict[str, Any]:
     """The scope `httpx.ASGITransport` gives the app for `request`; `prefix` (a base URL's
     path) is dropped from the front of the path."""
@@ -68,13 +68,16 @@ def asgi_scope(
         "query_string": url.query,
         "server": (url.host, url.port),
         "client": client,
-        "root_path": "",
+        "root_path": root_path,
     }
 
 
-async def call_app(app: ASGIApp, scope: dict[str, Any], body: bytes) -> Answer:
+async def call_app(
+    app: ASGIApp, scope: dict[str, Any], body: bytes, *, raise_errors: bool = True
+) -> Answer:
     """Run `app` on one request as `httpx.ASGITransport` does: the body in one message,
-    then `http.disconnect` once the answer is complete; app errors raised."""
+    then `http.disconnect` once the answer is complete; app errors raised (or, with
+    `raise_errors=False`, a 500 with whatever was sent)."""
     status: int | None = None
     headers: list[tuple[bytes, bytes]] | None = None
     parts: list[bytes] = []
@@ -108,7 +111,14 @@ async def call_app(app: ASGIApp, scope: dict[str, Any], body: bytes) -> Answer:
                 if done is not None:
                     done.set()
 
-    await app(scope, receive, send)
+    try:
+        await app(scope, receive, send)
+    except Exception:
+        if raise_errors:
+            raise
+        state["complete"] = True
+        status = 500 if status is None else status
+        headers = [] if headers is None else headers
     assert state["complete"]
     assert status is not None and headers is not None
     return status, headers, parts[0] if len(parts) == 1 else b"".join(parts)
@@ -161,9 +171,11 @@ class AsyncASGITransport(httpx.ASGITransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        scope = asgi_scope(request, self.client)
+        scope = asgi_scope(request, self.client, root_path=self.root_path)
         try:
-            status, headers, content = await call_app(self.app, scope, body)
+            status, headers, content = await call_app(
+                self.app, scope, body, raise_errors=self.raise_app_exceptions
+            )
         except ConnectionFault as fault:
             raise to_httpx_error(fault, request) from None
         return httpx.Response(status, headers=headers, content=content, request=request)

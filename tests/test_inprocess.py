@@ -78,3 +78,27 @@ def test_the_transports_answer_as_httpx_asgi_transport_does() -> None:
     ours, theirs = asyncio.run(both())
     assert ours == theirs
     assert ours[1][2] == b""  # HEAD: headers only
+
+
+def test_an_app_error_is_raised_or_answered_500_as_httpx_does() -> None:
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("boom")
+
+    async def both() -> list[int]:
+        codes = []
+        for transport in (
+            AsyncASGITransport(app=broken, raise_app_exceptions=False),
+            httpx.ASGITransport(app=broken, raise_app_exceptions=False),
+        ):
+            async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as c:
+                codes.append((await c.get("/")).status_code)
+        async with httpx.AsyncClient(
+            transport=AsyncASGITransport(app=broken), base_url="http://mock.test"
+        ) as c:
+            try:
+                await c.get("/")
+            except RuntimeError as exc:
+                codes.append(len(str(exc)))
+        return codes
+
+    assert asyncio.run(both()) == [500, 500, 4]
