@@ -25,7 +25,7 @@ from .files import StoredFile
 from .param_errors import invalid, missing, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
-from .validation import MAX_STORED_IMAGE
+from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE
 
 __all__ = [
     "FileLookup",
@@ -181,7 +181,7 @@ def _model(body: dict[str, Any], endpoint: str) -> cat.Model:
     if model is None:
         raise ApiError(
             2013,
-            f"invalid params, unsupported model: {name} (V2 serves {', '.join(cat.MODELS)})",
+            f"invalid params, unsupported model: {name[:64]} (V2 serves {', '.join(cat.MODELS)})",
             field="model",
         )
     if endpoint == "context_ir" and not model.context_ir:
@@ -259,8 +259,14 @@ def _callback(body: dict[str, Any]) -> str | None:
     url = _string(body, "callback_url")
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if len(url) > MAX_CALLBACK_URL:
+        raise invalid("callback_url", f"{len(url)} characters; the limit is {MAX_CALLBACK_URL}")
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # `http://[::1`: an unclosed IPv6 bracket
+        usable = False
+    if not usable:
         raise invalid("callback_url", "must be an http(s) URL")
     return url
 
@@ -605,7 +611,7 @@ def validate_regeneration(
         raise missing("resolution")
     if body["resolution"] != "2K":
         raise invalid(
-            "resolution", f"video_regeneration renders 2K only, not {body['resolution']!r}"
+            "resolution", f"video_regeneration renders 2K only, not {body['resolution']!r:.64}"
         )
     source = _string(body, "source_task_id")
     watermark = _watermark(body, settings, documented=True)

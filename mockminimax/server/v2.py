@@ -10,6 +10,7 @@ from starlette.responses import Response
 from ..core.catalog_v2 import TaskType
 from ..core.codes import ApiError
 from ..core.files import StoredFile
+from ..core.params import whole_number
 from ..core.tasks_v2 import ListFilter, V2Status
 from ..core.validation_v2 import (
     FileLookup,
@@ -45,6 +46,7 @@ async def _create(ex: Exchange, validate: Any) -> Response:
     key = _key(ex)
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
     request: V2Request = validate(body, ex.settings, _files(ex, key))
+    request = ex.mock.v2.admit(request, key)
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     check_rate(ex, key)  # last: only a create that will be made counts against the limit
@@ -91,15 +93,21 @@ def _values(ex: Exchange, name: str) -> list[str]:
     return [v.strip() for value in raw for v in value.split(",") if v.strip()]
 
 
-def _page(ex: Exchange, name: str, default: int, high: int | None) -> int:
+#: The highest page_num read; a later page is as empty as any past the last task.
+MAX_PAGE_NUM = 10**9
+
+
+def _page(ex: Exchange, name: str, default: int, high: int) -> int:
     text = ex.param(name)
     if text is None or not text.strip():
         return default
-    if not text.strip().isdigit() or int(text) < 1:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or not digits.strip("0"):
         raise ApiError(2013, f"invalid params, {name}: must be a whole number >= 1", field=name)
-    if high is not None and int(text) > high:
+    value = whole_number(digits, high)
+    if value is None:
         raise ApiError(2013, f"invalid params, {name}: at most {high}", field=name)
-    return int(text)
+    return value
 
 
 def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
@@ -116,13 +124,13 @@ def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
 
 async def list_tasks(ex: Exchange) -> Response:
     key = _key(ex)
-    page_num = _page(ex, "page_num", 1, None)
+    page_num = _page(ex, "page_num", 1, MAX_PAGE_NUM)
     page_size = _page(ex, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     statuses = _choices(ex, "status", (*(s.value for s in V2Status), "expired"))
     types = _choices(ex, "task_type", tuple(t.value for t in TaskType))
     ids = _values(ex, "task_ids")
     for task_id in ids:
-        if not task_id.isdigit():
+        if not (task_id.isascii() and task_id.isdigit()):
             raise ApiError(
                 2013,
                 f"invalid params, filter.task_ids: {task_id[:40]!r} is not a task_id",

@@ -1,0 +1,111 @@
+"""V2 under hostile and careless input: odd digits, huge numbers, broken URLs and refused
+requests answer V2's own error body, store nothing large and count against nothing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockminimax.core.mock import MiniMaxMock
+from mockminimax.core.validation import MAX_CALLBACK_URL
+
+from ..conftest import AUTH, app_client
+from .test_v2 import refused, t2va
+
+LIST = "/v2/query/video_generation"
+
+
+@pytest.mark.parametrize("name", ["page_num", "page_size"])
+@pytest.mark.parametrize("value", ["²", "1²", "٣", "9" * 5000, "-1", "1e3"])
+def test_page_parameters_take_ascii_digits_within_bounds(
+    client: httpx.Client, name: str, value: str
+) -> None:
+    answer = client.get(LIST, headers=AUTH, params={name: value})
+    message = refused(answer, 400, "bad_request_error")
+    assert message.startswith(f"invalid params, {name}: ")
+
+
+def test_a_page_past_the_bound_is_refused_one_within_is_empty(client: httpx.Client) -> None:
+    far = client.get(LIST, headers=AUTH, params={"page_num": str(10**9)})
+    assert far.status_code == 200 and far.json()["items"] == []
+    message = refused(
+        client.get(LIST, headers=AUTH, params={"page_num": str(10**9 + 1)}),
+        400,
+        "bad_request_error",
+    )
+    assert message == "invalid params, page_num: at most 1000000000 (2013)"
+
+
+@pytest.mark.parametrize("value", ["²", "٣٣٣", "12,²"])
+def test_task_ids_filter_takes_ascii_digits_only(client: httpx.Client, value: str) -> None:
+    answer = client.get(LIST, headers=AUTH, params={"filter.task_ids": value})
+    message = refused(answer, 400, "bad_request_error")
+    assert message.startswith("invalid params, filter.task_ids: ")
+
+
+@pytest.mark.parametrize("path", ["/v2/video_generation", "/v2/h3_context_ir"])
+@pytest.mark.parametrize("url", ["http://[::1", "http://[x/cb", "https://[", "http:///cb"])
+def test_a_malformed_callback_url_is_a_2013(
+    client: httpx.Client, mock: MiniMaxMock, path: str, url: str
+) -> None:
+    answer = client.post(path, headers=AUTH, json=t2va(callback_url=url))
+    message = refused(answer, 400, "bad_request_error")
+    assert message == "invalid params, callback_url: must be an http(s) URL (2013)"
+    assert len(mock.store) == 0
+
+
+def test_a_callback_url_is_bounded_like_v1s(client: httpx.Client, mock: MiniMaxMock) -> None:
+    url = "http://127.0.0.1/" + "x" * MAX_CALLBACK_URL
+    answer = client.post("/v2/video_generation", headers=AUTH, json=t2va(callback_url=url))
+    message = refused(answer, 400, "bad_request_error")
+    assert message.startswith("invalid params, callback_url: ")
+    assert str(MAX_CALLBACK_URL) in message
+    assert len(mock.store) == 0
+
+
+def test_echoed_values_in_refusals_are_bounded(client: httpx.Client) -> None:
+    answer = client.post("/v2/video_generation", headers=AUTH, json=t2va(model="m" * 1_000_000))
+    assert "unsupported model" in refused(answer, 400, "bad_request_error")
+    assert len(answer.content) < 2048
+    regen = {"model": "MiniMax-H3", "resolution": "r" * 1_000_000, "source_task_id": "1"}
+    answer = client.post("/v2/video_regeneration", headers=AUTH, json=regen)
+    assert "renders 2K only" in refused(answer, 400, "bad_request_error")
+    assert len(answer.content) < 2048
+
+
+def _regenerate_missing(client: httpx.Client) -> httpx.Response:
+    body = {"model": "MiniMax-H3", "resolution": "2K", "source_task_id": "123456789012345"}
+    return client.post("/v2/video_regeneration", headers=AUTH, json=body)
+
+
+def test_a_regeneration_of_a_missing_task_uses_no_rate_limit_slot() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=7, rpm=1, v2_regeneration_by_task=True)
+    with app_client(mock) as client:
+        message = refused(_regenerate_missing(client), 400, "bad_request_error")
+        assert "source_task_id: no task 123456789012345" in message
+        created = client.post("/v2/video_generation", headers=AUTH, json=t2va())
+        assert created.status_code == 200, created.text
+        refused(
+            client.post("/v2/video_generation", headers=AUTH, json=t2va()),
+            429,
+            "rate_limit_error",
+        )
+
+
+def test_a_fault_rule_never_sees_a_regeneration_refused_for_its_source() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=7, v2_regeneration_by_task=True)
+    with app_client(mock) as client:
+        assert client.post("/_mock/faults", json={"minimax_error": 1002}).status_code == 201
+        refused(_regenerate_missing(client), 400, "bad_request_error")
+        rules = client.get("/_mock/faults").json()["faults"]
+        assert [(r["matched"], r["hits"]) for r in rules] == [(0, 0)]
+
+
+def test_in_flight_limit_refuses_before_the_rate_limit_counts() -> None:
+    mock = MiniMaxMock(clock="virtual", seed=7, rpm=2, v2_max_in_flight=1)
+    with app_client(mock) as client:
+        assert client.post("/v2/video_generation", headers=AUTH, json=t2va()).status_code == 200
+        busy = client.post("/v2/video_generation", headers=AUTH, json=t2va())
+        assert "in flight" in refused(busy, 429, "rate_limit_error")
+        mock.clock.advance(3600)  # the first task is done: a slot is free, one create left
+        assert client.post("/v2/video_generation", headers=AUTH, json=t2va()).status_code == 200
