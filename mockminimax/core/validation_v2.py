@@ -437,8 +437,17 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
     return probe(data)
 
 
+#: The longest ID read from a request (file_id, source_task_id); the mock's are 15 digits.
+_MAX_ID_CHARS = 32
+
+
+def _digits(value: str) -> bool:
+    """ASCII digits of an ID's length: `²` and `٣` pass `str.isdigit()`, not this."""
+    return value.isascii() and value.isdigit() and len(value) <= _MAX_ID_CHARS
+
+
 def _uploaded_id(name: str, file_id: str) -> None:
-    if not file_id.isdigit():
+    if not _digits(file_id):
         raise invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
 
 
@@ -623,7 +632,7 @@ def validate_regeneration(
             raise invalid(
                 "source_task_id", "regeneration by task needs a whitelisted account; send content"
             )
-        if not source.strip().isdigit():
+        if not _digits(source.strip()):
             raise invalid("source_task_id", "must be a task_id of digits")
         return V2Request(
             task_type=TaskType.REGENERATION,

@@ -102,13 +102,18 @@ async def list_files(ex: Exchange) -> Response:
     return ex.json({"files": [f.to_json() for f in files], "base_resp": OK})
 
 
+def _ascii_id(value: str) -> bool:
+    """ASCII digits of an ID's length (`²` passes `str.isdigit()`, and `int()` refuses it)."""
+    return value.isascii() and value.isdigit() and len(value) <= 32
+
+
 def _file_id(body: dict[str, Any]) -> str:
     if "file_id" not in body:
         raise missing("file_id")
     value = body["file_id"]
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.strip().isdigit():
+    if not isinstance(value, str) or not _ascii_id(value.strip()):
         raise ApiError(2013, "invalid params, file_id: must be an integer", field="file_id")
     return value.strip()
 

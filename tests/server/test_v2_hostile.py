@@ -109,3 +109,29 @@ def test_in_flight_limit_refuses_before_the_rate_limit_counts() -> None:
         assert "in flight" in refused(busy, 429, "rate_limit_error")
         mock.clock.advance(3600)  # the first task is done: a slot is free, one create left
         assert client.post("/v2/video_generation", headers=AUTH, json=t2va()).status_code == 200
+
+
+@pytest.mark.parametrize("source", ["²", "٣٣٣", "9" * 100_000])
+def test_source_task_id_takes_ascii_digits_of_an_ids_length(source: str) -> None:
+    mock = MiniMaxMock(clock="virtual", seed=7, v2_regeneration_by_task=True)
+    with app_client(mock) as client:
+        body = {"model": "MiniMax-H3", "resolution": "2K", "source_task_id": source}
+        answer = client.post("/v2/video_regeneration", headers=AUTH, json=body)
+        message = refused(answer, 400, "bad_request_error")
+        assert message == "invalid params, source_task_id: must be a task_id of digits (2013)"
+
+
+@pytest.mark.parametrize("file_id", ["²", "٣", "9" * 100_000])
+def test_an_mm_file_reference_takes_ascii_digits_and_is_echoed_short(
+    client: httpx.Client, file_id: str
+) -> None:
+    item = {
+        "type": "image_url",
+        "image_url": {"url": f"mm_file://{file_id}"},
+        "role": "first_frame",
+    }
+    body = t2va(content=[{"type": "text", "text": "a cat"}, item])
+    answer = client.post("/v2/video_generation", headers=AUTH, json=body)
+    message = refused(answer, 400, "bad_request_error")
+    assert "mm_file:// takes a numeric file_id" in message
+    assert len(answer.content) < 1024
