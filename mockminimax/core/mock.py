@@ -31,7 +31,11 @@ from .validation import VideoRequest, validate_create
 from .validation_v2 import V2Request
 from .videos import Video, VideoLibrary
 
-__all__ = ["DownloadRefused", "MiniMaxMock"]
+__all__ = ["MAX_KEY_CHARS", "DownloadRefused", "MiniMaxMock"]
+
+#: The longest API key taken (MiniMax's are JWTs of a few hundred characters); a longer one
+#: is refused as unknown, since tasks, uploads and rate-limit windows each keep the key.
+MAX_KEY_CHARS = 4096
 
 _FILE_NAME = "output.mp4"
 
@@ -129,9 +133,12 @@ class MiniMaxMock:
         return self.limiter.admit(key, self.now())
 
     def check_key(self, key: str | None) -> str:
-        """The caller's key, or the real V1 error: 1004 when absent, 2049 when unknown."""
+        """The caller's key, or the real V1 error: 1004 when absent, 2049 when unknown or
+        longer than `MAX_KEY_CHARS` (every task, upload and rate-limit window keeps it)."""
         if not key:
             raise ApiError(1004)
+        if len(key) > MAX_KEY_CHARS:
+            raise ApiError(2049)
         if self.settings.api_keys and key not in self.settings.api_keys:
             raise ApiError(2049)
         return key
