@@ -3,11 +3,15 @@ requests answer V2's own error body, store nothing large and count against nothi
 
 from __future__ import annotations
 
+from typing import Any
+
+import anyio
 import httpx
 import pytest
 
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.validation import MAX_CALLBACK_URL
+from mockminimax.server.app import create_app
 
 from ..conftest import AUTH, app_client
 from .test_v2 import refused, t2va
@@ -135,3 +139,32 @@ def test_an_mm_file_reference_takes_ascii_digits_and_is_echoed_short(
     message = refused(answer, 400, "bad_request_error")
     assert "mm_file:// takes a numeric file_id" in message
     assert len(answer.content) < 1024
+
+
+@pytest.mark.anyio
+async def test_a_create_held_by_a_fault_delay_meets_the_in_flight_limit_after_it() -> None:
+    """The limit is checked again once the delay is over: a create that got in meanwhile
+    holds the only slot, so the delayed one is refused and no second task is made."""
+    mock = MiniMaxMock(clock="virtual", seed=7, v2_max_in_flight=1)
+    transport = httpx.ASGITransport(app=create_app(mock))
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
+        delayed = {**AUTH, "X-Mock-Fault": "delay=0.5"}
+
+        async def held() -> httpx.Response:
+            return await client.post("/v2/video_generation", headers=delayed, json=t2va())
+
+        async def quick() -> httpx.Response:
+            await anyio.sleep(0)  # let the delayed create reach its fault delay first
+            return await client.post("/v2/video_generation", headers=AUTH, json=t2va())
+
+        results: dict[str, httpx.Response] = {}
+
+        async def run(name: str, call: Any) -> None:
+            results[name] = await call()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(run, "held", held)
+            group.start_soon(run, "quick", quick)
+    assert results["quick"].status_code == 200
+    assert "in flight" in refused(results["held"], 429, "rate_limit_error")
+    assert len(mock.store) == 1
