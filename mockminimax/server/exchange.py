@@ -164,7 +164,7 @@ class Exchange:
                 )
                 raise Problem(
                     "content_type",
-                    f"Content-Type must be application/json, got {ctype or 'none'!r}",
+                    f"Content-Type must be application/json, got {(ctype or 'none')[:100]!r}",
                     field="Content-Type",
                 )
         try:
