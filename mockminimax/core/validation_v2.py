@@ -293,6 +293,12 @@ def _content(
     items = body["content"]
     if not isinstance(items, list):
         raise invalid("content", f"must be an array of content items, got {type_name(items)}")
+    # Counted before any item is read: each media item may decode or probe up to 50 MB,
+    # and one body could otherwise name the same upload a million times.
+    total = sum(1 for item in items if isinstance(item, dict) and item.get("type") in _MEDIA_TYPES)
+    if total > cat.MAX_FILES:
+        raise invalid("content", f"at most {cat.MAX_FILES} media items in all, got {total}")
+    probed: dict[str, MediaInfo] = {}  # each upload probed once, however often named
     texts: list[str] = []
     media: list[MediaItem] = []
     unroled_images: list[int] = []
@@ -304,7 +310,7 @@ def _content(
         if kind is None:
             raise missing(f"{where}.type")
         if kind not in _ITEM_TYPES:
-            raise invalid(f"{where}.type", f"{kind!r} is not one of {', '.join(_ITEM_TYPES)}")
+            raise invalid(f"{where}.type", f"{kind!r:.64} is not one of {', '.join(_ITEM_TYPES)}")
         if kind == "text":
             text = item.get("text")
             if not isinstance(text, str):
@@ -321,7 +327,7 @@ def _content(
         if role is None:
             unroled_images.append(len(media))
             role = "first_frame"
-        media.append(_media_item(item, where, kind, role, files))
+        media.append(_media_item(item, where, kind, role, files, probed))
     if len(texts) != 1 or not texts[0].strip():
         if len(texts) > 1:
             raise invalid("content", f"must include exactly one text item, got {len(texts)}")
@@ -367,7 +373,12 @@ def _role(item: dict[str, Any], where: str, kind: str, base_video: bool) -> str 
 
 
 def _media_item(
-    item: dict[str, Any], where: str, kind: str, role: str, files: FileLookup | None
+    item: dict[str, Any],
+    where: str,
+    kind: str,
+    role: str,
+    files: FileLookup | None,
+    probed: dict[str, MediaInfo],
 ) -> MediaItem:
     holder = item.get(kind)
     if holder is None:
@@ -392,7 +403,7 @@ def _media_item(
         if files is None:  # offline (`mockminimax validate`): no store to look in
             _uploaded_id(name, url[len("mm_file://") :])
             return MediaItem(kind, role, url, "file")
-        info = _uploaded(name, url[len("mm_file://") :], files)
+        info = _uploaded(name, url[len("mm_file://") :], files, probed)
         source = "file"
     else:
         _public_url(name, kind, url)
@@ -451,12 +462,17 @@ def _uploaded_id(name: str, file_id: str) -> None:
         raise invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
 
 
-def _uploaded(name: str, file_id: str, files: FileLookup) -> MediaInfo:
+def _uploaded(
+    name: str, file_id: str, files: FileLookup, probed: dict[str, MediaInfo]
+) -> MediaInfo:
     _uploaded_id(name, file_id)
+    if file_id in probed:
+        return probed[file_id]
     found = files(file_id)
     if found is None:
         raise invalid(name, f"no uploaded file {file_id} (upload it with POST /v1/files/upload)")
-    return probe(found.data)
+    probed[file_id] = info = probe(found.data)
+    return info
 
 
 def _too_big(name: str, kind: str, size: int, cap: int) -> ApiError:

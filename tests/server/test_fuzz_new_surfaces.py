@@ -60,7 +60,7 @@ JSON = st.recursive(
     max_leaves=25,
 )
 V2_ITEM = st.fixed_dictionaries(
-    {"type": st.sampled_from(["text", "image_url", "video_url", "audio_url", "x"])},
+    {"type": st.one_of(st.sampled_from(["text", "image_url", "video_url", "audio_url"]), JSON)},
     optional={
         "text": ODD,
         "image_url": st.fixed_dictionaries({"url": ODD}),

@@ -9,12 +9,14 @@ import anyio
 import httpx
 import pytest
 
+from mockminimax.core.images import encode_png
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.core.validation import MAX_CALLBACK_URL
 from mockminimax.server.app import create_app
 
 from ..conftest import AUTH, app_client
 from .test_v2 import refused, t2va
+from .test_v2_media import upload
 
 LIST = "/v2/query/video_generation"
 
@@ -168,3 +170,35 @@ async def test_a_create_held_by_a_fault_delay_meets_the_in_flight_limit_after_it
     assert results["quick"].status_code == 200
     assert "in flight" in refused(results["held"], 429, "rate_limit_error")
     assert len(mock.store) == 1
+
+
+def test_media_items_are_counted_before_any_is_read(client: httpx.Client) -> None:
+    """A 5 KB body naming one 20 MB upload 50 times took 30 s, each reference probed."""
+    file_id = upload(client, encode_png(640, 360), "frame.png")
+    item = {"type": "image_url", "image_url": {"url": f"mm_file://{file_id}"}}
+    body = t2va(
+        content=[{"type": "text", "text": "a cat"}]
+        + [{**item, "role": "reference_image"}] * 100_000
+    )
+    message = refused(
+        client.post("/v2/video_generation", headers=AUTH, json=body), 400, "bad_request_error"
+    )
+    assert message == "invalid params, content: at most 12 media items in all, got 100000 (2013)"
+
+
+def test_one_upload_named_several_times_is_read_once(client: httpx.Client) -> None:
+    file_id = upload(client, encode_png(640, 360), "frame.png")
+    refs = [
+        {
+            "type": "image_url",
+            "image_url": {"url": f"mm_file://{file_id}"},
+            "role": "reference_image",
+        }
+    ] * 3
+    task_id = client.post(
+        "/v2/video_generation",
+        headers=AUTH,
+        json=t2va(content=[{"type": "text", "text": "a cat"}, *refs]),
+    ).json()["task_id"]
+    kept = client.get(f"/_mock/tasks/{task_id}").json()["request"]["media"]
+    assert [m["size"] for m in kept] == ["640x360"] * 3
