@@ -145,8 +145,8 @@ async def _deliveries(ex: Exchange, task_id: str | None) -> Response:
     wait = ex.param("wait")
     idle = engine.busy == 0
     if wait is not None:
-        try:
-            seconds = float(wait)
+        try:  # ASCII only: float() reads "٣" as 3 and "1_0" as 10
+            seconds = float(wait) if wait.isascii() and "_" not in wait else -1.0
         except ValueError:
             seconds = -1.0
         if not 0 <= seconds <= MAX_WAIT:
