@@ -214,7 +214,7 @@ def _resolution(body: dict[str, Any], model: cat.Model, settings: Settings) -> s
     if value not in model.resolutions:
         raise invalid(
             "resolution",
-            f"model {model.name} supports {', '.join(model.resolutions)}, not {value!r}",
+            f"model {model.name} supports {', '.join(model.resolutions)}, not {value!r:.64}",
         )
     return value
 
@@ -230,7 +230,7 @@ def _ratio(body: dict[str, Any], mode: Mode) -> str:
     if not isinstance(value, str):
         raise invalid("ratio", f"must be a string, got {type_name(value)}")
     if value not in allowed:
-        raise invalid("ratio", f"{value!r} is not one of {', '.join(allowed)}")
+        raise invalid("ratio", f"{value!r:.64} is not one of {', '.join(allowed)}")
     if mode is Mode.T2VA and value == cat.ADAPTIVE:
         raise invalid("ratio", f"text-to-video needs a fixed ratio: one of {', '.join(cat.RATIOS)}")
     # Image modes always follow their frame: other values are ignored, not refused.
@@ -251,7 +251,9 @@ def _extra(body: dict[str, Any]) -> str | None:
         return None
     modes = cat.PROMPT_EXPANSION_MODES
     if not isinstance(mode, str) or mode not in modes:
-        raise invalid("extra.prompt_expansion_mode", f"{mode!r} is not one of {', '.join(modes)}")
+        raise invalid(
+            "extra.prompt_expansion_mode", f"{mode!r:.64} is not one of {', '.join(modes)}"
+        )
     return mode
 
 
@@ -368,7 +370,7 @@ def _role(item: dict[str, Any], where: str, kind: str, base_video: bool) -> str 
         ]
         if role in every:
             raise invalid(f"{where}.role", f"{role} does not go with {_a(kind)} item")
-        raise invalid(f"{where}.role", f"{role!r} is not one of {', '.join(allowed)}")
+        raise invalid(f"{where}.role", f"{role!r:.64} is not one of {', '.join(allowed)}")
     return role
 
 

@@ -118,7 +118,7 @@ def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
         if value not in allowed:
             raise ApiError(
                 2013,
-                f"invalid params, filter.{name}: {value!r} is not one of {', '.join(allowed)}",
+                f"invalid params, filter.{name}: {value!r:.64} is not one of {', '.join(allowed)}",
                 field=f"filter.{name}",
             )
     return values

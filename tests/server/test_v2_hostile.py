@@ -202,3 +202,34 @@ def test_one_upload_named_several_times_is_read_once(client: httpx.Client) -> No
     ).json()["task_id"]
     kept = client.get(f"/_mock/tasks/{task_id}").json()["request"]["media"]
     assert [m["size"] for m in kept] == ["640x360"] * 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        t2va(resolution="r" * 1_000_000),
+        t2va(ratio="r" * 1_000_000),
+        t2va(extra={"prompt_expansion_mode": "m" * 1_000_000}),
+        t2va(
+            content=[
+                {"type": "text", "text": "a cat"},
+                {
+                    "type": "image_url",
+                    "image_url": {"url": "https://e.com/a.png"},
+                    "role": "r" * 10**6,
+                },
+            ]
+        ),
+        t2va(content=[{"type": "t" * 1_000_000}]),
+    ],
+)
+def test_a_refused_value_is_echoed_short(client: httpx.Client, body: dict[str, Any]) -> None:
+    answer = client.post("/v2/video_generation", headers=AUTH, json=body)
+    refused(answer, 400, "bad_request_error")
+    assert len(answer.content) < 2048
+
+
+def test_a_refused_list_filter_is_echoed_short(client: httpx.Client) -> None:
+    answer = client.get(LIST, headers=AUTH, params={"filter.status": "s" * 60_000})
+    refused(answer, 400, "bad_request_error")
+    assert len(answer.content) < 2048
