@@ -18,7 +18,7 @@ from .clock import MAX_CLOCK, Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
 from .delivery import CallbackEngine
 from .faults import FaultRule, FaultRules
-from .files import FileStore, FileTooLarge, StoredFile, check_upload
+from .files import FileStore, FileTooLarge, MediaKind, StoredFile, check_upload
 from .ids import IdSource
 from .journal import Journal
 from .params import whole_number
@@ -259,11 +259,8 @@ class MiniMaxMock:
 
     # -- uploads ----------------------------------------------------------------------
 
-    def upload_file(
-        self, purpose: str, filename: str, data: bytes, api_key: str | None
-    ) -> StoredFile:
-        """Check and keep an upload; ApiError 2013 names the field at fault, and a refused
-        upload draws no ID and evicts nothing."""
+    def check_upload(self, purpose: str, filename: str, data: bytes) -> MediaKind:
+        """What `upload_file` checks, alone: the route runs it before any fault rule."""
         media = check_upload(
             purpose, filename, data, check_format=self.settings.upload_format_check == "purpose"
         )
@@ -271,6 +268,14 @@ class MiniMaxMock:
             self.files.admit(len(data))
         except FileTooLarge as exc:
             raise ApiError(2013, f"invalid params, file: {exc}", field="file") from None
+        return media
+
+    def upload_file(
+        self, purpose: str, filename: str, data: bytes, api_key: str | None
+    ) -> StoredFile:
+        """Check and keep an upload; ApiError 2013 names the field at fault, and a refused
+        upload draws no ID and evicts nothing."""
+        media = self.check_upload(purpose, filename, data)
         with self._lock:
             file_id = self.ids.digits(15)
             while file_id in self.files or self.store.by_file(file_id) is not None:

@@ -67,9 +67,10 @@ async def upload(ex: Exchange) -> Response:
         "purpose": purpose[:64],
         "file": f"<{file.filename[:64]}, {len(file.data)} bytes>",
     }
-    if (faulted := await fault_point(ex)) is not None:
-        return faulted
-    try:
+    try:  # checked before any fault rule sees the upload, and again as it is kept
+        ex.mock.check_upload(purpose, file.filename, file.data)
+        if (faulted := await fault_point(ex)) is not None:
+            return faulted
         stored = ex.mock.upload_file(purpose, file.filename, file.data, key)
     except ApiError as exc:
         if purpose == "video_generation_input" and exc.field == "file":
