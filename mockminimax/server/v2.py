@@ -46,11 +46,11 @@ async def _create(ex: Exchange, validate: Any) -> Response:
     key = _key(ex)
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
     request: V2Request = validate(body, ex.settings, _files(ex, key))
-    ex.mock.v2.admit(request, key)  # refused here, no fault rule or rate limit sees it
+    request = ex.mock.v2.admit(request, key)  # refused here, no rule or limit sees it
     if (faulted := await fault_point(ex)) is not None:
         return faulted
-    # Again, with no await before the create: a fault delay may have let other creates in.
-    request = ex.mock.v2.admit(request, key)
+    if ex.fault is not None:  # a fault delay may have let other creates in meanwhile
+        ex.mock.v2.admit(request, key)
     check_rate(ex, key)  # last: only a create that will be made counts against the limit
     task = ex.mock.v2.create(request, key, ex.fault, ex.base_url())
     ex.entry.task_id = task.task_id
