@@ -28,6 +28,7 @@ FUZZ = settings(
     max_examples=int(os.environ.get("MOCKMINIMAX_FUZZ_EXAMPLES", "60")),
     deadline=None,
     derandomize=True,
+    database=None,  # nothing written to the work tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
