@@ -51,7 +51,10 @@ def _task(ex: Exchange) -> Task:
     ref = ex.request.path_params["task_id"]
     found = ex.mock.find_task(ref, v2=None)
     if found is None:
-        raise ControlError(404, f"no task {ref!r} (give a task_id, platform_id or ULID)", "task_id")
+        shown = ref if len(ref) <= 64 else f"{ref[:64]}... ({len(ref)} chars)"
+        raise ControlError(
+            404, f"no task {shown!r} (give a task_id, platform_id or ULID)", "task_id"
+        )
     return found
 
 
