@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JSON_TYPE",
+    "MAX_HOST_CHARS",
     "ASGIApp",
     "Endpoint",
     "Exchange",
@@ -44,6 +45,9 @@ __all__ = [
     "endpoint",
     "json_response",
 ]
+
+#: The longest `Host` put into the URLs the mock hands out: a DNS name (253) and a port.
+MAX_HOST_CHARS = 260
 
 log = logging.getLogger("mockminimax")
 
@@ -195,10 +199,12 @@ class Exchange:
         return self.mock.settings
 
     def base_url(self) -> str:
-        """scheme://host of the request, for the download URLs it is handed."""
+        """scheme://host of the request, for the download URLs it is handed. A `Host`
+        longer than any name and port (`MAX_HOST_CHARS`) is not used: a task with a
+        callback keeps its base URL, and the live server takes headers of any size."""
         scope = self.scope
         for key, value in scope["headers"]:
-            if key == b"host":
+            if key == b"host" and 0 < len(value) <= MAX_HOST_CHARS:
                 return f"{scope['scheme']}://{value.decode('latin-1')}"
         host, port = scope.get("server") or ("127.0.0.1", 80)
         return f"{scope['scheme']}://{host}:{port}"
@@ -263,7 +269,7 @@ class Exchange:
                 )
                 raise Problem(
                     "content_type",
-                    f"Content-Type must be application/json, got {ctype or 'none'!r}",
+                    f"Content-Type must be application/json, got {(ctype or 'none')[:100]!r}",
                     field="Content-Type",
                 )
         try:

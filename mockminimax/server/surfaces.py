@@ -107,7 +107,7 @@ class OfficialSurface(Surface):
     def finish(self, response: Response, ex: Exchange) -> None:
         # Trace-Id from MiniMax's services; the other three from its edge, which adds them
         # to every api.minimax.io answer seen (chat, models, t2a, even a 404).
-        trace, request_id, alb_id = ex.mock.ids.hexes(16, 16, 20)  # one draw, same bytes
+        trace, request_id, alb_id = ex.mock.ids.labels(16, 16, 20)  # one draw, same bytes
         response.raw_headers += (
             (b"trace-id", trace.encode()),
             (b"minimax-request-id", request_id.encode()),
@@ -189,7 +189,7 @@ class CdnSurface(Surface):
 
     def xml(self, ex: Exchange, status: int, code: str, message: str) -> Response:
         ex.reject(f"{code}: {message}")
-        rid = ex.tags.setdefault("rid", ex.mock.ids.hex(12).upper())
+        rid = ex.tags.setdefault("rid", ex.mock.ids.label(12).upper())
         host = escape(ex.request.headers.get("host", "video-product.cdn.minimax.io"))
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
@@ -221,7 +221,7 @@ class CdnSurface(Surface):
 
     def finish(self, response: Response, ex: Exchange) -> None:
         add_header(
-            response, b"x-oss-request-id", ex.tags.setdefault("rid", ex.mock.ids.hex(12).upper())
+            response, b"x-oss-request-id", ex.tags.setdefault("rid", ex.mock.ids.label(12).upper())
         )
         add_header(response, b"server", "AliyunOSS")
 
@@ -270,7 +270,7 @@ class V2Surface(Surface):
     def request_id(self, ex: Exchange) -> str:
         rid = ex.tags.get("rid")
         if rid is None:
-            rid = ex.tags["rid"] = ex.mock.ids.hex(16)
+            rid = ex.tags["rid"] = ex.mock.ids.label(16)
         return str(rid)
 
     def oai(self, ex: Exchange, status: int, kind: str, message: str) -> Response:

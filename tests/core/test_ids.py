@@ -38,6 +38,6 @@ def test_task_ids_follow_the_seed() -> None:
     assert len({t.task_id for t in first}) == 50
 
 
-def test_hexes_draw_what_one_hex_call_each_would() -> None:
+def test_labels_draw_what_one_label_call_each_would() -> None:
     one, two = IdSource(9), IdSource(9)
-    assert one.hexes(16, 16, 20) == [two.hex(16), two.hex(16), two.hex(20)]
+    assert one.labels(16, 16, 20) == [two.label(16), two.label(16), two.label(20)]
