@@ -1,0 +1,103 @@
+"""How answers go out on the socket (raw bytes, no client library): the head in the same
+write as the body (counted on the server's real protocol over a recording transport), a
+HEAD answer's head on its own, `100 Continue` before the head."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from typing import Any
+
+from uvicorn.server import ServerState
+
+from mockminimax.core.mock import MiniMaxMock
+from mockminimax.server.runner import ServerThread, uvicorn_config
+
+BODY = json.dumps({"model": "MiniMax-Hailuo-02", "prompt": "A fox"}).encode()
+AUTH = b"Authorization: Bearer k\r\n"
+
+
+def exchange(server: ServerThread, head: bytes, body: bytes = b"") -> list[bytes]:
+    """Send a request; every chunk received until the answer is complete, in order."""
+    chunks: list[bytes] = []
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head)
+        if b"100-continue" in head:
+            chunks.append(sock.recv(65536))  # the interim answer comes before the body
+        sock.sendall(body)
+        data = b""
+        while True:
+            start, _, rest = data.rpartition(b"\r\n\r\n")
+            if start.startswith(b"HTTP/1.1 200") or start.count(b"HTTP/1.1 200"):
+                length = int(start.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                if head.startswith(b"HEAD") or len(rest) >= length:
+                    break
+            chunk = sock.recv(65536)
+            assert chunk, data
+            chunks.append(chunk)
+            data += chunk
+    return chunks
+
+
+class Recorder(asyncio.Transport):
+    """A transport that keeps every write, for the real protocol to answer into."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def test_the_head_and_the_body_go_out_in_one_write() -> None:
+    async def answer(request: bytes) -> list[bytes]:
+        config = uvicorn_config(MiniMaxMock(clock="virtual"), log_config=None)
+        config.load()
+        factory: Any = config.http_protocol_class
+        protocol = factory(config=config, server_state=ServerState(), app_state={})
+        transport = Recorder()
+        protocol.connection_made(transport)
+        protocol.data_received(request)
+        while protocol.cycle is None or not protocol.cycle.response_complete:
+            await asyncio.sleep(0)
+        protocol.connection_lost(None)
+        return transport.writes
+
+    head = b"POST /v1/video_generation HTTP/1.1\r\nHost: x\r\n" + AUTH
+    head += b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+    (write,) = asyncio.run(answer(head + BODY))
+    assert write.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert write.endswith(b'"status_msg":"success"}}')
+
+
+def test_a_head_answer_is_not_held_back(live: ServerThread) -> None:
+    head = b"HEAD /v1/query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+    (answer,) = exchange(live, head)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b"\r\n\r\n")
+    assert b"content-length: " in answer
+
+
+def test_100_continue_comes_before_the_answer(live: ServerThread) -> None:
+    head = b"POST /v1/video_generation HTTP/1.1\r\nHost: x\r\n" + AUTH
+    head += b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
+    head += b"Content-Length: %d\r\n\r\n" % len(BODY)
+    interim, *answer = exchange(live, head, BODY)
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert b"".join(answer).startswith(b"HTTP/1.1 200 OK\r\n")
