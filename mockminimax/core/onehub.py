@@ -11,7 +11,7 @@ from typing import Any
 
 from .catalog import MAX_PROMPT_CHARS
 
-__all__ = ["GatewayRefusal", "normalize", "strip_key"]
+__all__ = ["GatewayRefusal", "create_schema_gateway", "normalize", "strip_key"]
 
 #: The gateway's own resolution x duration matrix (submit.go:51-108), per model in lower case.
 _MATRIX: dict[str, dict[str, dict[str, tuple[int, ...]]]] = {
@@ -134,3 +134,25 @@ def normalize(body: dict[str, Any]) -> dict[str, Any]:
                 f"{res.lower()} for {action}"
             )
     return out
+
+
+def create_schema_gateway() -> dict[str, Any]:
+    """The create body the gateway takes: MiniMax's, with the defaults `normalize` fills."""
+    from .validation import create_schema  # validation -> settings -> faults -> this module
+
+    schema = create_schema()
+    props = dict(schema["properties"])
+    props["model"] = {
+        **props["model"],
+        "description": "default MiniMax-Hailuo-02 (S2V-01 with a subject_reference)",
+    }
+    props["resolution"] = {
+        "type": "string",
+        "description": "any case, the trailing P optional (768, 768p); default 768P for "
+        "Hailuo models, 720P otherwise",
+    }
+    props["duration"] = {
+        "type": "integer",
+        "description": "0 means the default, 6; the gateway checks its own matrix first",
+    }
+    return {"type": "object", "properties": props}

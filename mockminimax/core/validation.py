@@ -12,12 +12,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .catalog import MAX_PROMPT_CHARS, MODELS, Mode, Model, output_size
+from .catalog import MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_size
 from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
 from .settings import Settings
 
-__all__ = ["BodyError", "VideoRequest", "parse_body", "validate_create"]
+__all__ = ["BodyError", "VideoRequest", "create_schema", "parse_body", "validate_create"]
 
 _IMAGE_FIELDS = ("first_frame_image", "last_frame_image")
 _BOOL_FIELDS = ("prompt_optimizer", "fast_pretreatment", "aigc_watermark")
@@ -255,3 +255,52 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
         subject_reference=subject,
         callback_url=callback,
     )
+
+
+_IMAGE_HELP = (
+    "an http(s) URL (never fetched) or a data:image/(jpeg|png|webp);base64, URL: under 20 MB, "
+    "short edge over 300 px, aspect ratio 2:5 to 5:2"
+)
+
+
+def create_schema() -> dict[str, Any]:
+    """The create body as JSON Schema 2020-12, from the catalog and the field lists above.
+
+    It holds each field's type and choices; which choices go together (the model matrix)
+    is the catalog's, and a body that breaks it is refused with 2013 naming the field.
+    """
+    image: dict[str, Any] = {"type": "string", "minLength": 1, "description": _IMAGE_HELP}
+    matrices = [m.matrix[mode] for m in MODELS.values() for mode in m.modes]
+    durations = sorted({d for matrix in matrices for ds in matrix.values() for d in ds})
+    props: dict[str, Any] = {
+        "model": {"type": "string", "enum": list(MODELS)},
+        "prompt": {
+            "type": "string",
+            "maxLength": MAX_PROMPT_CHARS,
+            "description": "required for Text-to-Video; camera commands go in [...]",
+        },
+        "duration": {"type": "integer", "enum": durations, "default": 6},
+        "resolution": {
+            "type": "string",
+            "enum": list(RESOLUTIONS),
+            "description": "default: the model's (768P, or 720P for the 01 series)",
+        },
+        **{name: image for name in _IMAGE_FIELDS},
+        "subject_reference": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["type", "image"],
+                "properties": {
+                    "type": {"const": "character"},
+                    "image": {"type": "array", "minItems": 1, "maxItems": 1, "items": image},
+                },
+            },
+        },
+        "callback_url": {"type": "string", "pattern": "^https?://"},
+    }
+    for name in _BOOL_FIELDS:
+        props[name] = {"type": "boolean"}
+    return {"type": "object", "required": ["model"], "properties": props}

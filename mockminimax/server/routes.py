@@ -1,15 +1,24 @@
 """The route list: the one place every path the mock answers is declared.
 
-The app and the README's route table are built from `ROUTES`; a test keeps its route names
-the ones a fault rule's `route` key takes (`core.faults.ROUTES`).
+The app, the README's route table and the OpenAPI document (`server/openapi.py`) are built
+from `ROUTES`; a test keeps its route names the ones a fault rule's `route` key takes
+(`core.faults.ROUTES`).
+
+A route declares what the document says of it next to its handler's module: `params`
+(query and header; path parameters come from the path), `body`, `answers` (its successes,
+by HTTP status), `errors` (statuses it refuses with beyond its surface's own, in the
+surface's error shape) and `links` (the calls its answers lead to).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from . import cdn, control, gateway, official
 from .exchange import Handler
+from .media import VIDEO_ANSWERS
+from .schemas import Answer, Body, Link, Param, string
 from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, Surface
 
 __all__ = ["ROUTES", "RouteSpec"]
@@ -23,19 +32,47 @@ class RouteSpec:
     path: str
     handler: Handler
     summary: str
+    params: tuple[Param, ...] = field(default=(), kw_only=True)
+    body: Body | None = field(default=None, kw_only=True)
+    answers: Mapping[int, Answer] = field(default_factory=dict, kw_only=True)
+    errors: tuple[int, ...] = field(default=(), kw_only=True)
+    links: tuple[Link, ...] = field(default=(), kw_only=True)
 
 
 def _api(surface: Surface, prefix: str, module: object) -> list[RouteSpec]:
+    """The four V1 routes; the gateway answers with its own IDs, status case and errors."""
+    s = surface.name
+    gw = surface is GATEWAY
+    created = official.create_answers({"platform_id": gateway.PLATFORM_ID} if gw else None)
     return [
         RouteSpec(surface, "create", ("POST",), f"{prefix}/video_generation",
-                  module.create, "create a video generation task"),  # type: ignore[attr-defined]
+                  module.create, "create a video generation task",  # type: ignore[attr-defined]
+                  body=gateway.CREATE_BODY if gw else official.CREATE_BODY,
+                  answers=created, errors=(200,) if gw else (),
+                  links=official.links(s, "create")),
         RouteSpec(surface, "query", ("GET",), f"{prefix}/query/video_generation",
-                  module.query, "a task's status by ?task_id="),  # type: ignore[attr-defined]
+                  module.query, "a task's status by ?task_id=",  # type: ignore[attr-defined]
+                  params=official.QUERY_PARAMS,
+                  answers=gateway.QUERY_ANSWERS if gw else official.QUERY_ANSWERS,
+                  errors=(200, 404) if gw else (), links=official.links(s, "query")),
         RouteSpec(surface, "retrieve", ("GET",), f"{prefix}/files/retrieve",
-                  module.retrieve, "a file object with its download_url by ?file_id="),  # type: ignore[attr-defined]
+                  module.retrieve, "a file object with its download_url by ?file_id=",  # type: ignore[attr-defined]
+                  params=official.FILE_PARAMS, answers=official.file_answers(),
+                  errors=(404,) if gw else (), links=official.links(s, "retrieve")),
         RouteSpec(surface, "retrieve_content", ("GET", "HEAD"), f"{prefix}/files/retrieve_content",
-                  module.retrieve_content, "the file's bytes by ?file_id="),  # type: ignore[attr-defined]
+                  module.retrieve_content, "the file's bytes by ?file_id=",  # type: ignore[attr-defined]
+                  params=(*official.FILE_PARAMS, _RANGE), answers=VIDEO_ANSWERS,
+                  errors=(404,) if gw else ()),
     ]  # fmt: skip
+
+
+_RANGE = Param("Range", "header", string(), "one byte range, bytes=START-END (others are ignored)")
+_DOWNLOAD = (
+    Param("Expires", "query", string(pattern=r"^\d+$"), "from the download_url", True),
+    Param("OSSAccessKeyId", "query", string(), "from the download_url", True),
+    Param("Signature", "query", string(), "from the download_url", True),
+    _RANGE,
+)
 
 
 ROUTES: tuple[RouteSpec, ...] = (
@@ -43,30 +80,45 @@ ROUTES: tuple[RouteSpec, ...] = (
     *_api(GATEWAY, "/minimaxi/v1", gateway),
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/video/{day}/{key}/output.mp4", cdn.download,
-              "the MP4 behind a download_url (signed, expiring, Range and HEAD)"),
+              "the MP4 behind a download_url (signed, expiring, Range and HEAD)",
+              params=_DOWNLOAD, answers=VIDEO_ANSWERS),
     RouteSpec(CONTROL, "health", ("GET",), "/_mock/health", control.health,
-              "liveness, version, seed, clock"),
+              "liveness, version, seed, clock", answers=control.ok("alive", control.HEALTH)),
     RouteSpec(CONTROL, "reset", ("POST",), "/_mock/reset", control.reset,
-              "drop tasks and journal; rewind clock and seed"),
+              "drop tasks and journal; rewind clock and seed",
+              answers=control.ok("reset", control.said("reset"))),
     RouteSpec(CONTROL, "journal", ("GET",), "/_mock/journal", control.journal,
-              "recorded requests (?surface= &route= &method= &limit=)"),
+              "recorded requests (?surface= &route= &method= &limit=)",
+              params=control.JOURNAL_PARAMS, answers=control.ok("the entries", control.JOURNAL)),
     RouteSpec(CONTROL, "journal_clear", ("DELETE",), "/_mock/journal", control.clear_journal,
-              "empty the journal only"),
-    RouteSpec(CONTROL, "tasks", ("GET",), "/_mock/tasks", control.tasks, "every task"),
+              "empty the journal only", answers=control.ok("emptied", control.said("cleared"))),
+    RouteSpec(CONTROL, "tasks", ("GET",), "/_mock/tasks", control.tasks, "every task",
+              answers=control.ok("every task", control.TASKS)),
     RouteSpec(CONTROL, "task", ("GET",), "/_mock/tasks/{task_id}", control.task,
-              "one task by task_id, platform_id or ULID"),
+              "one task by task_id, platform_id or ULID",
+              answers=control.ok("the task", control.TASK)),
     RouteSpec(CONTROL, "task_force", ("POST",), "/_mock/tasks/{task_id}", control.force_task,
-              'force a status: {"status": "Success"} or {"status": "Fail", "code": 1027}'),
-    RouteSpec(CONTROL, "clock", ("GET",), "/_mock/clock", control.clock, "clock mode and time"),
+              'force a status: {"status": "Success"} or {"status": "Fail", "code": 1027}',
+              body=control.FORCE_BODY, answers=control.ok("the task, forced", control.TASK)),
+    RouteSpec(CONTROL, "clock", ("GET",), "/_mock/clock", control.clock, "clock mode and time",
+              answers=control.ok("the clock", control.CLOCK)),
     RouteSpec(CONTROL, "clock_advance", ("POST",), "/_mock/clock/advance", control.advance,
-              'move the virtual clock: {"seconds": N}'),
+              'move the virtual clock: {"seconds": N}', body=control.ADVANCE_BODY,
+              answers=control.ok("the clock, moved", control.CLOCK), errors=(409,)),
     RouteSpec(CONTROL, "faults", ("GET",), "/_mock/faults", control.faults,
-              "fault rules in order, with their matched and hit counts"),
+              "fault rules in order, with their matched and hit counts",
+              answers=control.ok("the rules", control.FAULTS)),
     RouteSpec(CONTROL, "fault_add", ("POST",), "/_mock/faults", control.add_fault,
               'add one rule, last: {"route": "create", "minimax_error": 1002} or '
-              "route=create,minimax_error=1002; answers it with its id"),
+              "route=create,minimax_error=1002; answers it with its id",
+              body=control.RULE_BODY, answers=control.ok("the rule added", control.RULE, 201)),
     RouteSpec(CONTROL, "faults_clear", ("DELETE",), "/_mock/faults", control.clear_faults,
-              "drop every fault rule"),
+              "drop every fault rule",
+              answers=control.ok("how many were dropped", control.DELETED)),
     RouteSpec(CONTROL, "fault_delete", ("DELETE",), "/_mock/faults/{fault_id}",
-              control.delete_fault, "drop one fault rule by id"),
+              control.delete_fault, "drop one fault rule by id",
+              answers=control.ok("the rule dropped", control.DELETED_RULE)),
+    RouteSpec(CONTROL, "openapi", ("GET",), "/_mock/openapi.json", control.openapi,
+              "this OpenAPI 3.1 document, generated from the route list",
+              answers=control.ok("the document", control.OPENAPI)),
 )  # fmt: skip

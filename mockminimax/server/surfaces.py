@@ -8,7 +8,8 @@ One-Hub its own JSON shapes, the storage CDN Aliyun OSS's XML, the control API p
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from starlette.responses import Response
@@ -17,6 +18,10 @@ from ..core.codes import ApiError, message_for
 from ..core.mock import DownloadRefused
 from ..core.onehub import GatewayRefusal
 from .exchange import Exchange, Problem
+from .schemas import Answer, Param, Schema, integer, nullable, obj, string
+
+if TYPE_CHECKING:
+    from .routes import RouteSpec
 
 __all__ = [
     "CDN",
@@ -26,6 +31,7 @@ __all__ = [
     "ControlError",
     "OneHubError",
     "Surface",
+    "base_resp_schema",
     "surface_for_path",
 ]
 
@@ -51,13 +57,55 @@ def _allow(exc: Problem) -> dict[str, str] | None:
     return {"Allow": exc.allow} if exc.allow else None
 
 
+JSON = "application/json"
+XML = "application/xml"
+_BEARER = {"bearer": {"type": "http", "scheme": "bearer"}}
+_FAULT = Param(
+    "X-Mock-Fault",
+    "header",
+    string(minLength=1),
+    "a fault rule for this request alone, e.g. `minimax_error=1002` or `http_status=503`; a "
+    "rule that fires answers what it asks for (any status), a malformed one is refused as a "
+    "bad request of this surface",
+)
+
+
+def base_resp_schema(ok: bool) -> Schema:
+    """MiniMax's `base_resp`: code 0 on success, a code of the error table otherwise."""
+    if ok:
+        code = integer("0: success", const=0)
+    else:
+        code = integer("a MiniMax error code (see the README's code table)", minimum=1)
+    return obj({"status_code": code, "status_msg": string()})
+
+
+def _base_resp_error(spec: RouteSpec) -> Schema:
+    fields: dict[str, Schema] = {"base_resp": base_resp_schema(ok=False)}
+    if spec.name == "create":
+        fields = {"task_id": string("empty on an error", const=""), **fields}
+    return obj(fields, description="MiniMax's error: HTTP 200 with a non-zero base_resp")
+
+
 class Surface(ABC):
     """One service the app imitates: the errors it expects, their shape, its headers."""
 
     name = "surface"
+    #: For the OpenAPI document: headers every answer carries (name -> description), the
+    #: parameters every route takes, and the security schemes a caller may use.
+    doc_headers: Mapping[str, str] = {}
+    doc_params: tuple[Param, ...] = ()
+    doc_security: Mapping[str, Schema] = {}
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ApiError)
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        """The HTTP statuses this surface refuses `spec` with (a route adds its own)."""
+        return ()
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        """How this surface's errors with `status` look on `spec`, for the OpenAPI document."""
+        return Answer("refused", {JSON: obj({})})
 
     @abstractmethod
     def error(self, exc: Exception, ex: Exchange) -> Response:
@@ -71,6 +119,15 @@ class OfficialSurface(Surface):
     """MiniMax V1: HTTP 200 with a non-zero `base_resp.status_code`; create adds `task_id: ""`."""
 
     name = "official"
+    doc_headers: Mapping[str, str] = {"Trace-Id": "32 hex digits naming this answer"}
+    doc_params = (_FAULT,)
+    doc_security = _BEARER
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        return (200,)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        return Answer("a refusal in base_resp", {JSON: _base_resp_error(spec)})
 
     def base_resp(
         self, ex: Exchange, code: int, message: str, status: int = 200, **extra: Any
@@ -111,6 +168,26 @@ class GatewaySurface(Surface):
     """One-Hub's `/minimaxi/v1`: its own refusals in its own shapes, MiniMax's passed through."""
 
     name = "gateway"
+    doc_headers: Mapping[str, str] = {"X-Oneapi-Request-Id": "the gateway's request id"}
+    doc_params = (_FAULT,)
+    doc_security = _BEARER
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        return (400, 401, 413) if spec.body is not None else (400, 401)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        if status == 200:
+            return Answer("MiniMax's refusal, passed through", {JSON: _base_resp_error(spec)})
+        if status in (401, 403, 429):
+            error = obj(
+                {
+                    "message": string("ends in (request id: ...)"),
+                    "type": string(enum=["one_hub_error", "one_hub_panic"]),
+                }
+            )
+            return Answer("One-Hub's middleware refusal", {JSON: obj({"error": error})})
+        code = string(const="invalid_request") if status in (400, 413) else string()
+        return Answer("the gateway's own refusal", {JSON: obj({"code": code, "message": string()})})
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, (ApiError, GatewayRefusal, OneHubError))
@@ -161,6 +238,20 @@ class CdnSurface(Surface):
     """The download host: Aliyun OSS's XML errors, as the real CDN answers."""
 
     name = "cdn"
+    doc_headers: Mapping[str, str] = {
+        "x-oss-request-id": "24 hex digits naming this answer",
+        "Server": "AliyunOSS",
+    }
+    doc_params = (_FAULT,)
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        return (403, 404)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        text = string()
+        error = obj({"Code": text, "Message": text, "RequestId": text, "HostId": text})
+        error["xml"] = {"name": "Error"}
+        return Answer("Aliyun OSS's XML error", {XML: error})
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, DownloadRefused)
@@ -208,6 +299,23 @@ class ControlSurface(Surface):
     """The mock's own API: plain JSON errors with real HTTP codes and the field at fault."""
 
     name = "control"
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        statuses = [400] if spec.body is not None or spec.params else []
+        if spec.body is not None:
+            statuses.append(413)
+        if "{" in spec.path:
+            statuses.append(404)
+        return tuple(statuses)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        error = obj(
+            {
+                "message": string(),
+                "field": nullable(string("the field or parameter at fault")),
+            }
+        )
+        return Answer("refused, naming the field", {JSON: obj({"error": error})})
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ControlError)
