@@ -75,7 +75,9 @@ class Answer:
         description = self.description
         if other.description not in description:
             description = f"{description}; or {other.description}"
-        return Answer(description, content, {**self.headers, **other.headers})
+        # Only the headers both answers carry are always there.
+        headers = {k: v for k, v in self.headers.items() if k in other.headers}
+        return Answer(description, content, headers)
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,7 @@ class CdnSurface(Surface):
     doc_params = (_FAULT,)
 
     def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
-        return (403, 404)
+        return (400, 403, 404)
 
     def error_answer(self, status: int, spec: RouteSpec) -> Answer:
         text = string()
@@ -283,6 +283,8 @@ class CdnSurface(Surface):
             )
             response.headers.update(_allow(exc) or {})
             return response
+        if exc.kind != "internal":  # a bad X-Mock-Fault header: the request's own fault
+            return self.xml(ex, 400, "InvalidArgument", exc.message)
         _note(ex, exc)
         return self.xml(
             ex, 500, "InternalError", "We encountered an internal error. Please try again."
