@@ -6,7 +6,11 @@ import threading
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "RealClock", "VirtualClock"]
+__all__ = ["MAX_CLOCK", "Clock", "RealClock", "VirtualClock"]
+
+#: The latest time a clock may show: 9999-12-31T23:59:59Z, the last second dates, HTTP
+#: headers and `time.gmtime` can all still spell.
+MAX_CLOCK = 253402300799
 
 
 class Clock(Protocol):
@@ -31,9 +35,14 @@ class VirtualClock:
         return self._now
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0 or seconds != seconds:
-            raise ValueError("seconds must be a number >= 0")
+        if not 0 <= seconds < float("inf"):
+            raise ValueError("seconds must be a finite number >= 0")
         with self._lock:
+            if self._now + seconds > MAX_CLOCK:
+                raise ValueError(
+                    f"seconds: {seconds:g} would move the clock past 9999-12-31 "
+                    f"(at most {MAX_CLOCK - self._now:.0f} more)"
+                )
             self._now += seconds
             return self._now
 

@@ -33,7 +33,9 @@ __all__ = [
     "CONNECTION_KINDS",
     "DIRECTIVES",
     "KEYS",
+    "MAX_DELAY",
     "ROUTES",
+    "SAFE_CONTENT_TYPES",
     "SURFACES",
     "TASK_KINDS",
     "ConnectionFault",
@@ -63,6 +65,19 @@ ACTIONS = ("minimax_error", "http_status", "connection", "task")
 DEFAULT_FAIL_CODE = 1027
 #: A `task=slow` rule without `factor` makes every phase ten times longer.
 DEFAULT_SLOW_FACTOR = 10.0
+#: The longest `delay`, `jitter` (and `stall_seconds` setting) accepted: five minutes, past
+#: any client timeout worth testing; a longer wait only pins a connection.
+MAX_DELAY = 300.0
+#: The Content-Types a one-request rule (X-Mock-Fault header, prompt directive) may set:
+#: none a browser renders as a page, so a request cannot make the mock serve script.
+SAFE_CONTENT_TYPES = (
+    "application/json",
+    "text/plain",
+    "application/xml",
+    "text/xml",
+    "application/octet-stream",
+    "video/mp4",
+)
 #: Keys counting calls: meaningless on a rule that lives for one request.
 _COUNTING = ("nth", "times", "after")
 
@@ -141,6 +156,8 @@ def _read_text(key: Key, value: Any) -> str:
         raise FaultRuleError(key.name, f"must be a string, got {value!r}")
     if not value:
         raise FaultRuleError(key.name, "must not be empty")
+    if key.name == "content_type" and ("\r" in value or "\n" in value):
+        raise FaultRuleError(key.name, "must not hold CR or LF")
     return value
 
 
@@ -157,7 +174,7 @@ def _read_int(key: Key, value: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
         return int(value)
     raise FaultRuleError(key.name, f"must be an integer, got {value!r}")
 
@@ -217,7 +234,8 @@ KEYS: tuple[Key, ...] = (
         "it (see below)", low=200, high=599),
     Key("body", "action", "text", "with `http_status`: this body instead"),
     Key("content_type", "action", "text",
-        "with `body`: its Content-Type (default: sniffed: HTML, JSON or plain text)"),
+        "with `body`: its Content-Type (default: sniffed: HTML, JSON or plain text); no CR or "
+        "LF; from a header or prompt only " + ", ".join(SAFE_CONTENT_TYPES)),
     Key("connection", "action", "choice", "break the connection: `reset` (RST, nothing sent), "
         "`stall` (nothing sent until the client gives up), `truncate` (full Content-Length, half "
         "the body), `malformed` (half the body as a complete response)", CONNECTION_KINDS),
@@ -229,9 +247,9 @@ KEYS: tuple[Key, ...] = (
         f"(default {_num(DEFAULT_SLOW_FACTOR)})", low=1),
     Key("delay", "latency", "number",
         "seconds to wait before answering (wall time, even on the virtual clock); alone or with "
-        "any action", low=0),
+        "any action", low=0, high=MAX_DELAY),
     Key("jitter", "latency", "number", "with `delay`: up to this many seconds more or less, "
-        "drawn from the seeded source", low=0),
+        "drawn from the seeded source", low=0, high=MAX_DELAY),
     Key("id", "name", "text", "a name for the rule (default f1, f2, ...), shown in the journal"),
 )  # fmt: skip
 
@@ -538,7 +556,15 @@ def _one_shot(mapping: dict[str, Any], source: str) -> FaultRule:
             raise FaultRuleError(name, f"counts calls; a one-request rule ({source}) cannot")
     if "id" in mapping:
         raise FaultRuleError("id", f"is always {source!r} for a one-request rule")
-    return FaultRule(**mapping, id=source)
+    rule = FaultRule(**mapping, id=source)
+    if rule.content_type is not None:
+        base = rule.content_type.split(";")[0].strip().lower()
+        if base not in SAFE_CONTENT_TYPES:
+            raise FaultRuleError(
+                "content_type",
+                f"{base!r} is not one a {source} rule may set ({', '.join(SAFE_CONTENT_TYPES)})",
+            )
+    return rule
 
 
 def header_rule(text: str) -> FaultRule:

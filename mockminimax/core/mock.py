@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .clock import Clock, RealClock, VirtualClock
+from .clock import MAX_CLOCK, Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
 from .faults import FaultRule, FaultRules
 from .ids import IdSource
 from .journal import Journal
+from .params import whole_number
 from .ratelimit import RateLimiter
 from .settings import Settings
 from .tasks import Status, Task, TaskStore
@@ -77,7 +78,7 @@ class MiniMaxMock:
                 RealClock() if settings.clock == "real" else VirtualClock(settings.start_time)
             )
             self.store = TaskStore(settings.max_tasks)
-            self.journal = Journal(settings.journal_size)
+            self.journal = Journal(settings.journal_size, settings.journal_bytes)
             self.timing = settings.timing_profile
             self.polls_mode = settings.clock == "polls"
             self.faults = FaultRules(self.ids.random, settings.faults)
@@ -231,15 +232,14 @@ class MiniMaxMock:
         task = self.store.by_path(path)
         if task is None or self.status(task) is not Status.SUCCESS:
             raise DownloadRefused(404, "NoSuchKey", "The specified key does not exist.")
-        expires_text = params.get("Expires", "")
+        expires = whole_number(params.get("Expires", ""), MAX_CLOCK)
         signature = params.get("Signature", "")
-        if not expires_text.isdigit() or not signature:
+        if expires is None or not signature:
             raise DownloadRefused(
                 403,
                 "AccessDenied",
                 "You have no right to access this object because of bucket acl.",
             )
-        expires = int(expires_text)
         if not hmac.compare_digest(signature, self._sign(path, expires)):
             raise DownloadRefused(
                 403,

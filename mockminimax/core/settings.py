@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .faults import FaultRule, FaultRuleError, parse_rules
+from .clock import MAX_CLOCK
+from .faults import MAX_DELAY, FaultRule, FaultRuleError, parse_rules
 from .ratelimit import RPM_PRESETS
 
 __all__ = ["SETTING_NAMES", "Settings", "SettingsError", "Timing", "read_config"]
@@ -166,6 +167,12 @@ class Settings:
         64 * 1024 * 1024, "Largest request body accepted (two 20 MB data-URL images fit)."
     )
     journal_size: int = _opt(1000, "Requests kept in the journal; the oldest are dropped.")
+    journal_bytes: int = _opt(
+        16 * 1024 * 1024,
+        "Bytes the journal may hold (bodies kept in a bounded form: strings cut at 512 "
+        "characters, arrays and objects at 32 items, 2,000 values a body); the oldest "
+        "entries are dropped past it.",
+    )
     max_tasks: int = _opt(10000, "Tasks kept in the store; the oldest are evicted.")
     rpm: int | None = _opt(
         None,
@@ -178,7 +185,7 @@ class Settings:
     stall_seconds: float = _opt(
         30.0,
         "How long a `connection=stall` fault holds a connection open, answering nothing, "
-        "before closing it (sooner if the client gives up or the server stops).",
+        "before closing it (sooner if the client gives up or the server stops); at most 300.",
     )
     faults: tuple[FaultRule, ...] = _opt(
         (),
@@ -199,12 +206,18 @@ class Settings:
         for name in ("journal_size", "max_tasks", "max_body_bytes", "download_ttl"):
             if getattr(self, name) < 1:
                 raise SettingsError(name, "must be at least 1")
+        if self.journal_bytes < 64 * 1024:
+            raise SettingsError("journal_bytes", "must be at least 65536 (64 KB)")
+        if not 0 <= self.start_time <= MAX_CLOCK:
+            raise SettingsError("start_time", f"must be a Unix time 0..{MAX_CLOCK}")
         if not 0 <= self.port <= 65535:
             raise SettingsError("port", f"{self.port} is not a TCP port")
         if self.rpm is not None and self.rpm < 1:
             raise SettingsError("rpm", "must be at least 1 (leave it unset for no limit)")
-        if not 0 < self.stall_seconds < float("inf"):
-            raise SettingsError("stall_seconds", "must be a finite number of seconds above 0")
+        if not 0 < self.stall_seconds <= MAX_DELAY:
+            raise SettingsError(
+                "stall_seconds", f"must be a number of seconds above 0 and at most {MAX_DELAY:g}"
+            )
 
     @property
     def timing_profile(self) -> Timing:

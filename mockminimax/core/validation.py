@@ -8,7 +8,6 @@ parameter").
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from .catalog import MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_
 from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
 from .settings import Settings
+from .strict_json import BodyError, loads
 
 __all__ = ["BodyError", "VideoRequest", "create_schema", "parse_body", "validate_create"]
 
@@ -78,16 +78,13 @@ def _type_name(value: Any) -> str:
     return "an object"
 
 
-class BodyError(ValueError):
-    """A create body that is not a JSON object; each surface words the refusal its own way."""
-
-
 def parse_body(raw: bytes) -> dict[str, Any]:
-    """The create body as a JSON object, or `BodyError` saying why it is not one."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BodyError(f"request body is not valid JSON: {exc}") from None
+    """The body as a JSON object, or `BodyError` saying why it is not one.
+
+    Read strictly and within limits (`strict_json`): every surface and `validate` read
+    bodies here, so one rule decides what a body may hold.
+    """
+    data = loads(raw)
     if not isinstance(data, dict):
         raise BodyError(f"request body must be a JSON object, got {_type_name(data)}")
     return data

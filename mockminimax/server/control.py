@@ -8,13 +8,17 @@ from typing import Any
 from starlette.responses import Response
 
 from .._version import __version__
-from ..core.clock import VirtualClock
+from ..core.clock import MAX_CLOCK, VirtualClock
 from ..core.faults import KEYS, FaultRuleError
+from ..core.params import whole_number
 from ..core.tasks import Status, Task
 from ..core.validation import BodyError, parse_body
 from .exchange import Exchange
 from .schemas import Answer, Body, Param, Schema, array, integer, nullable, number, obj, string
 from .surfaces import JSON, ControlError
+
+#: The largest `?limit=` the journal takes (more than any journal holds).
+MAX_LIMIT = 10**9
 
 __all__ = [
     "add_fault",
@@ -76,11 +80,12 @@ async def journal(ex: Exchange) -> Response:
         wanted = ex.param(name)
         if wanted:
             entries = [e for e in entries if e[name] == wanted]
-    limit = ex.param("limit")
-    if limit is not None:
-        if not limit.isdigit():
-            raise ControlError(400, "limit must be a whole number", "limit")
-        entries = entries[-int(limit) :] if int(limit) else []
+    text = ex.param("limit")
+    if text is not None:
+        limit = whole_number(text, MAX_LIMIT)
+        if limit is None:
+            raise ControlError(400, f"limit must be a whole number 0..{MAX_LIMIT}", "limit")
+        entries = entries[-limit:] if limit else []
     j = ex.mock.journal
     return ex.json({"entries": entries, "limit": j.limit, "dropped": j.dropped})
 
@@ -140,7 +145,11 @@ async def advance(ex: Exchange) -> Response:
         raise ControlError(
             409, "the clock is real; start with --clock virtual (or polls) to move it", "seconds"
         )
-    return ex.json({"mode": ex.mock.settings.clock, "now": ex.mock.advance(seconds)})
+    try:
+        now = ex.mock.advance(seconds)
+    except ValueError as exc:
+        raise ControlError(400, str(exc), "seconds") from None
+    return ex.json({"mode": ex.mock.settings.clock, "now": now})
 
 
 async def faults(ex: Exchange) -> Response:
@@ -260,7 +269,7 @@ JOURNAL_PARAMS = (
     Param("surface", "query", string(), "only this surface's requests"),
     Param("route", "query", string(), "only this route's"),
     Param("method", "query", string(), "only this HTTP method's"),
-    Param("limit", "query", integer(minimum=0), "only the last N"),
+    Param("limit", "query", integer(minimum=0, maximum=MAX_LIMIT), "only the last N"),
 )
 JOURNAL = obj({"entries": array(ENTRY), "limit": integer(minimum=0), "dropped": integer(minimum=0)})
 FORCE_BODY = Body(
@@ -270,7 +279,11 @@ FORCE_BODY = Body(
     ),
     "the status to pin (any case), or null to let the clock drive the task again",
 )
-ADVANCE_BODY = Body(obj({"seconds": number(minimum=0)}), "how far to move the virtual clock")
+ADVANCE_BODY = Body(
+    obj({"seconds": number(minimum=0, maximum=MAX_CLOCK)}),
+    "how far to move the virtual clock; it never passes 9999-12-31T23:59:59Z (a move past "
+    "it is refused)",
+)
 RULE_BODY = Body(
     {"type": "object", "properties": {k.name: k.schema for k in KEYS}},
     "one fault rule as JSON keys (the README's rule table)",

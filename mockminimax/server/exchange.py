@@ -18,8 +18,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from ..core.faults import FaultRule
-from ..core.journal import JournalEntry
+from ..core.journal import JournalEntry, bounded
 from ..core.mock import MiniMaxMock
+from ..core.params import whole_number
 from ..core.validation import BodyError, parse_body
 
 if TYPE_CHECKING:
@@ -50,19 +51,9 @@ class Problem(Exception):
 
 
 def dump_json(body: Any, newline: bool = False) -> bytes:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: an answer is strict JSON or it is a bug, never a bare NaN.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode() if newline else text.encode()
-
-
-def _abbrev(value: Any) -> Any:
-    """Keep the journal small: multi-megabyte data URLs become a short description."""
-    if isinstance(value, str) and len(value) > _JOURNAL_TEXT_LIMIT:
-        return f"{value[:64]}... ({len(value)} chars)"
-    if isinstance(value, list):
-        return [_abbrev(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _abbrev(v) for k, v in value.items()}
-    return value
 
 
 class Exchange:
@@ -137,7 +128,12 @@ class Exchange:
     async def _read_body(self) -> bytes:
         limit = self.mock.settings.max_body_bytes
         declared = self.request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and whole_number(declared, limit) is None:
+            if whole_number(declared, 10**30) is None:
+                shown = declared if len(declared) <= 24 else declared[:21] + "..."
+                raise Problem(
+                    "invalid", f"Content-Length {shown!r} is not a size", field="Content-Length"
+                )
             raise Problem("too_large", f"request body is {declared} bytes; the limit is {limit}")
         chunks: list[bytes] = []
         size = 0
@@ -153,7 +149,7 @@ class Exchange:
         if require_content_type:
             ctype = self.request.headers.get("content-type", "")
             if ctype.split(";")[0].strip().lower() != "application/json":
-                self.entry.request_body = _abbrev(
+                self.entry.request_body = bounded(
                     raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
                 )
                 raise Problem(
@@ -166,7 +162,7 @@ class Exchange:
         except BodyError as exc:
             self.entry.request_body = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
             raise Problem("json", str(exc)) from None
-        self.entry.request_body = _abbrev(data)
+        self.entry.request_body = bounded(data)
         self._json = data
         return data
 
@@ -191,10 +187,14 @@ class Exchange:
             self.entry.rejected = reason
 
     def finish(self, response: Response) -> None:
+        """Journal the exchange; the control API's own traffic is not journaled."""
+        if self.surface.name == "control":
+            return
         entry = self.entry
         entry.status = response.status_code
         if entry.response_body is None and response.status_code >= 400:
-            entry.response_body = bytes(response.body).decode("utf-8", "replace")
+            text = bytes(response.body[: 4 * _JOURNAL_TEXT_LIMIT]).decode("utf-8", "replace")
+            entry.response_body = bounded(text)
         self.mock.journal.append(entry)
 
 

@@ -27,8 +27,10 @@ from starlette.types import Receive, Scope, Send
 from ..core.codes import ApiError, message_for
 from ..core.faults import ConnectionFault, FaultCall, FaultRule, FaultRuleError, directive_rule
 from ..core.faults import header_rule as parse_header
+from ..core.journal import bounded
+from ..core.strict_json import BodyError, loads
 from .connection import EXTENSION, FaultSocket
-from .exchange import Exchange, Problem, _abbrev
+from .exchange import Exchange, Problem
 
 __all__ = ["HEADER", "SocketFault", "after_handler", "before_handler", "check_rate"]
 
@@ -84,8 +86,8 @@ _NOT_JSON = object()
 def _lenient_json(raw: bytes) -> Any:
     """The body parsed, or `_NOT_JSON`: a body that does not parse just matches nothing."""
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return loads(raw)
+    except BodyError:
         return _NOT_JSON
 
 
@@ -141,7 +143,7 @@ async def before_handler(ex: Exchange) -> Response | None:
     if create and raw:  # the journal shows what was sent, even if the handler never runs
         data = _lenient_json(raw) if data is None else data
         ex.entry.request_body = (
-            raw[:512].decode("utf-8", "replace") if data is _NOT_JSON else _abbrev(data)
+            raw[:512].decode("utf-8", "replace") if data is _NOT_JSON else bounded(data)
         )
     ex.entry.fault = rule.id
     ex.entry.notes.append(f"fault {rule.id}: {rule.action}")
@@ -180,10 +182,12 @@ def check_rate(ex: Exchange, key: str | None) -> None:
         raise ApiError(1002)
 
 
-def _sniff(body: str) -> str:
+def _sniff(body: str, html: bool) -> str:
+    """The Content-Type a fault body is sent with; HTML only for rules the user installed,
+    never for a one-request rule, which anyone able to send a request can write."""
     text = body.lstrip()
     if text.startswith("<"):
-        return "text/html; charset=utf-8"
+        return "text/html; charset=utf-8" if html else "text/plain; charset=utf-8"
     try:
         json.loads(body)
     except ValueError:
@@ -198,9 +202,12 @@ def _status(ex: Exchange, rule: FaultRule) -> Response:
     if rule.body is not None:
         ex.reject(f"HTTP {status} (fault {rule.id})")
         ex.entry.response_body = rule.body
-        if rule.content_type is not None:  # sent exactly as given
-            return Response(rule.body, status, headers={"Content-Type": rule.content_type})
-        return Response(rule.body, status, media_type=_sniff(rule.body))
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if rule.content_type is not None:  # sent exactly as given (checked: no CR or LF)
+            headers["Content-Type"] = rule.content_type
+            return Response(rule.body, status, headers=headers)
+        media = _sniff(rule.body, html=rule.id not in ("header", "prompt"))
+        return Response(rule.body, status, headers=headers, media_type=media)
     # Local import: surfaces imports exchange, as this module does; keep the graph flat.
     from .surfaces import CDN, GATEWAY, OFFICIAL
 

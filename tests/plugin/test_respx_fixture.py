@@ -126,9 +126,12 @@ from respx.mocks import HTTPCoreMocker
 
 def test_other_hosts_pass_through(minimax_server, minimax_respx):
     # The live server is just another host to the router: the request goes out for real.
-    health = httpx.get(f"{minimax_server.base_url}/_mock/health")
-    assert health.json()["status"] == "ok"
-    assert minimax_server.requests.routes == ["health"]
+    query = httpx.get(
+        f"{minimax_server.base_url}/v1/query/video_generation?task_id=1",
+        headers={"Authorization": "Bearer k"},
+    )
+    assert query.json()["base_resp"]["status_code"] == 1000
+    assert minimax_server.requests.routes == ["query"]
     assert minimax_respx.requests.routes == []
 
 

@@ -55,7 +55,7 @@ def test_health(client: httpx.Client) -> None:
     advance(client, 12.5)
     after = client.get("/_mock/health").json()
     assert after["tasks"] == 1
-    assert after["journal"] == 3  # health, create, advance; not this request itself
+    assert after["journal"] == 1  # the create: the control API's own calls are not journaled
     assert after["now"] == DEFAULT_START_TIME + 12.5
 
 
@@ -66,7 +66,7 @@ def test_reset_drops_tasks_and_journal_and_rewinds(client: httpx.Client) -> None
     assert client.post("/_mock/reset").json() == {"status": "reset"}
 
     journal = client.get("/_mock/journal").json()
-    assert [e["route"] for e in journal["entries"]] == ["reset"]  # only the reset itself
+    assert journal["entries"] == []
     assert journal["dropped"] == 0
     assert client.get("/_mock/tasks").json()["tasks"] == []
     assert client.get("/_mock/clock").json()["now"] == DEFAULT_START_TIME
@@ -140,9 +140,9 @@ def test_journal_filters(client: httpx.Client) -> None:
         ("official", "query", "GET"),
     ]
     assert routes(limit="0") == []
-    assert routes(limit="1") == [("control", "journal", "GET")]  # the newest entry
-    # The journal lists its own earlier reads too.
-    assert ("control", "journal", "GET") in routes(surface="control")
+    assert routes(limit="1") == [("gateway", "query", "GET")]  # the newest entry
+    # The journal never lists its own reads, nor any other control call.
+    assert routes(surface="control") == []
     assert routes(surface="cdn") == []
 
 
@@ -158,7 +158,7 @@ def test_delete_journal_empties_only_the_journal(client: httpx.Client) -> None:
     query(client, created["task_id"])
     assert client.delete("/_mock/journal").json() == {"status": "cleared"}
     journal = client.get("/_mock/journal").json()
-    assert [e["route"] for e in journal["entries"]] == ["journal_clear"]
+    assert journal["entries"] == []
     assert journal["dropped"] == 0
     assert query(client, created["task_id"])["status"] == "Preparing"  # tasks untouched
 
@@ -167,14 +167,42 @@ def test_journal_is_bounded() -> None:
     mock = MiniMaxMock(clock="virtual", journal_size=5)
     with app_client(mock) as client:
         for _ in range(8):
-            client.get("/_mock/health")
+            client.get("/v1/query/video_generation", params={"task_id": "1"}, headers=AUTH)
         journal = client.get("/_mock/journal").json()
         assert journal["limit"] == 5
         assert journal["dropped"] == 3
         assert [e["seq"] for e in journal["entries"]] == [4, 5, 6, 7, 8]
         again = client.get("/_mock/journal").json()
-        assert again["dropped"] == 4
-        assert [e["seq"] for e in again["entries"]] == [5, 6, 7, 8, 9]
+        assert again == journal  # reading it changes nothing
+
+
+def test_reading_the_journal_does_not_grow_it(client: httpx.Client, mock: MiniMaxMock) -> None:
+    create(client)
+    sizes = []
+    for _ in range(20):
+        answer = client.get("/_mock/journal")
+        sizes.append(len(answer.content))
+        client.get("/_mock/tasks")
+    assert len(set(sizes)) == 1
+    assert len(mock.journal) == 1
+
+
+def test_journal_is_bounded_by_bytes() -> None:
+    budget = 256 * 1024
+    mock = MiniMaxMock(clock="virtual", journal_bytes=budget)
+    big = {**SEED_REQUESTS["text_to_video"], "unused": list(range(200_000)), "text": "x" * 10**6}
+    with app_client(mock) as client:
+        for _ in range(40):
+            answer = client.post("/v1/video_generation", json=big, headers=AUTH)
+            assert answer.json()["base_resp"]["status_code"] == 0
+        journal = client.get("/_mock/journal").json()
+    assert mock.journal.bytes <= budget
+    assert journal["dropped"] == 40 - len(journal["entries"])
+    assert journal["entries"], "a bounded entry still fits"
+    kept = journal["entries"][-1]["request_body"]
+    assert kept["model"] == big["model"]
+    assert kept["unused"][-1] == "... (200000 items)"
+    assert kept["text"].endswith("(1000000 chars)")
 
 
 # -- tasks -----------------------------------------------------------------------------
