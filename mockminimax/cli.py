@@ -36,6 +36,10 @@ _FLAGS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Settings with a flag of their own outside `_FLAGS` (repeatable, or kept off the banner).
+_LIST_FLAGS = ("api_keys", "faults", "control_token", "allowed_hosts")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockminimax", description="A local twin of the MiniMax video generation API."
@@ -50,6 +54,16 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only this key (repeatable; default: any non-empty key)",
     )  # fmt: skip
     serve.add_argument(
+        "--control-token", dest="control_token", default=None, metavar="TOKEN",
+        help="require this token on every /_mock/ request (Authorization: Bearer TOKEN or "
+        "X-Mock-Token: TOKEN); env MOCKMINIMAX_CONTROL_TOKEN",
+    )  # fmt: skip
+    serve.add_argument(
+        "--allowed-host", dest="allowed_hosts", action="append", default=None, metavar="NAME",
+        help="a Host name the control API answers besides loopback names and the bound "
+        "address (repeatable)",
+    )  # fmt: skip
+    serve.add_argument(
         "--fault", dest="faults", action="append", default=None, metavar="RULE",
         help="a fault rule, e.g. 'route=create,minimax_error=1002,times=2' (repeatable; "
         "replaces the config file's and MOCKMINIMAX_FAULTS' rules)",
@@ -60,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     serve.add_argument(
         "--set", dest="options", action="append", default=[], metavar="NAME=VALUE",
-        help=f"any other setting: {', '.join(n for n in SETTING_NAMES if n not in _FLAGS)}",
+        help="any other setting: "
+        + ", ".join(n for n in SETTING_NAMES if n not in (*_FLAGS, *_LIST_FLAGS)),
     )  # fmt: skip
     check = sub.add_parser("validate", help="check a create request body offline")
     check.add_argument("file", help="JSON file with the request body, or - for stdin")
@@ -81,10 +96,10 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
         if not sep:
             raise SettingsError(item, "--set takes NAME=VALUE")
         values[name.strip()] = value
-    for name in (*_FLAGS, "api_keys"):
+    for name in (*_FLAGS, "api_keys", "allowed_hosts", "control_token"):
         given = getattr(args, name)
         if given is not None:
-            values[name] = tuple(given) if name == "api_keys" else given
+            values[name] = tuple(given) if name in ("api_keys", "allowed_hosts") else given
     if args.faults is not None:
         values["faults"] = tuple(_fault(text) for text in args.faults)
     base = Settings().merged(read_config(args.config)) if args.config else Settings()
@@ -109,7 +124,8 @@ def _banner(settings: Settings, url: str, seed: int) -> str:
             f"  MiniMax V1     {url}/v1",
             f"  Gateway        {url}/minimaxi/v1",
             f"  Downloads      {url}/inference_output/...",
-            f"  Control API    {url}/_mock",
+            f"  Control API    {url}/_mock"
+            + (" (token required)" if settings.control_token else ""),
             "Try:",
             f"  curl -s {url}/v1/video_generation -H 'Authorization: Bearer test-key' "
             f"-H 'Content-Type: application/json' -d '{example}'",
@@ -130,6 +146,7 @@ def _serve(settings: Settings) -> int:
     import uvicorn
 
     from .core.mock import MiniMaxMock
+    from .server.guard import is_loopback
     from .server.runner import bind, uvicorn_config
 
     mock = MiniMaxMock(settings)
@@ -149,6 +166,14 @@ def _serve(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
     print(_banner(settings, f"http://{host}:{port}", mock.ids.seed), flush=True)
+    if not is_loopback(settings.host) and not settings.control_token:
+        print(
+            f"mockminimax: warning: listening on {settings.host}, beyond loopback, with no "
+            "control token: anyone who can reach this port can reset the mock and install "
+            "faults. Set --control-token TOKEN (or MOCKMINIMAX_CONTROL_TOKEN).",
+            file=sys.stderr,
+            flush=True,
+        )
     threading.Thread(target=mock.videos.warm, name="warm-videos", daemon=True).start()
     server.run(sockets=[sock])
     print("mockminimax stopped", flush=True)

@@ -215,6 +215,13 @@ class MiniMaxControl:
     def url(self, path: str) -> str:
         return self.base_url + "/" + path.lstrip("/")
 
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """What a request to the control API (`/_mock/...`) must carry: the control token
+        when one is set (`control_token`), else nothing."""
+        token = self.mock.settings.control_token
+        return {"X-Mock-Token": token} if token else {}
+
     # -- time -------------------------------------------------------------------------
 
     @property

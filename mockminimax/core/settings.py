@@ -187,6 +187,21 @@ class Settings:
         "How long a `connection=stall` fault holds a connection open, answering nothing, "
         "before closing it (sooner if the client gives up or the server stops); at most 300.",
     )
+    control_token: str | None = _opt(
+        None,
+        "Token every `/_mock/` request must carry, as `Authorization: Bearer TOKEN` or "
+        "`X-Mock-Token: TOKEN` (401 otherwise). Unset: no token asked.",
+    )
+    allowed_hosts: tuple[str, ...] = _opt(
+        (),
+        "Host names the control API answers besides loopback names and the address it "
+        "listens on (guards against DNS rebinding). Comma-separated in env.",
+    )
+    header_timeout: float = _opt(
+        10.0,
+        "Seconds a connection may take to send a complete request head (on a new "
+        "connection or between requests on a kept-alive one) before it is closed; at most 10.",
+    )
     faults: tuple[FaultRule, ...] = _opt(
         (),
         "Fault rules installed at start and restored by reset, in the `key=value,...` "
@@ -208,6 +223,8 @@ class Settings:
                 raise SettingsError(name, "must be at least 1")
         if self.journal_bytes < 64 * 1024:
             raise SettingsError("journal_bytes", "must be at least 65536 (64 KB)")
+        if not 0 < self.header_timeout <= 10:
+            raise SettingsError("header_timeout", "must be a number of seconds above 0, at most 10")
         if not 0 <= self.start_time <= MAX_CLOCK:
             raise SettingsError("start_time", f"must be a Unix time 0..{MAX_CLOCK}")
         if not 0 <= self.port <= 65535:

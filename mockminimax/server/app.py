@@ -14,8 +14,9 @@ from ..core.faults import ConnectionFault
 from ..core.mock import MiniMaxMock
 from ..core.settings import Settings
 from .exchange import Exchange, Problem
+from .guard import check_control
 from .routes import ROUTES
-from .surfaces import surface_for_path
+from .surfaces import CONTROL, ControlError, surface_for_path
 
 __all__ = ["create_app"]
 
@@ -32,6 +33,12 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
         raise exc
     surface = surface_for_path(request.url.path)
     ex = Exchange(request, request.app.state.mock, surface, "unknown")
+    if surface is CONTROL and isinstance(exc, HTTPException):
+        try:  # an unknown control path tells a caller without the token nothing either
+            check_control(ex)
+        except ControlError as refused:
+            response = surface.error(refused, ex)
+            return response
     if isinstance(exc, HTTPException) and exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "")
         problem = Problem("method", "method not allowed", allow=allow)
@@ -73,5 +80,8 @@ def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None
         routes=_routes(),
         exception_handlers={404: _unrouted, 405: _unrouted, 500: _unrouted, Exception: _unrouted},
     )
+    # A trailing slash is an unknown path like any other: the surface's own 404, never a
+    # redirect (whose Location would echo the request's Host).
+    app.router.redirect_slashes = False
     app.state.mock = mock
     return app

@@ -11,8 +11,8 @@ from .._version import __version__
 from ..core.clock import MAX_CLOCK, VirtualClock
 from ..core.faults import KEYS, FaultRuleError
 from ..core.params import whole_number
+from ..core.strict_json import BodyError, loads
 from ..core.tasks import Status, Task
-from ..core.validation import BodyError, parse_body
 from .exchange import Exchange
 from .schemas import Answer, Body, Param, Schema, array, integer, nullable, number, obj, string
 from .surfaces import JSON, ControlError
@@ -157,20 +157,21 @@ async def faults(ex: Exchange) -> Response:
 
 
 async def add_fault(ex: Exchange) -> Response:
-    """One rule, as a JSON object of keys or as `key=value,...` text; answered with its id."""
-    raw = (await ex.body()).strip()
+    """One rule, as a JSON object of keys or a JSON string in the `key=value,...` syntax;
+    answered with its id. Nothing is installed unless the whole rule is valid."""
     try:
-        if raw.startswith(b"{"):
-            try:
-                keys = parse_body(raw)
-            except BodyError as exc:
-                raise ControlError(400, str(exc)) from None
-            ex.entry.request_body = keys
-            rule = ex.mock.faults.add_rule(keys)
-        else:
-            text = raw.decode("utf-8", "replace")
-            ex.entry.request_body = text
-            rule = ex.mock.faults.add_rule(text)
+        keys = loads(await ex.body())
+    except BodyError as exc:
+        raise ControlError(400, str(exc)) from None
+    if not isinstance(keys, (dict, str)):
+        raise ControlError(
+            400,
+            'a rule is a JSON object of keys or a JSON string such as "route=create,'
+            'minimax_error=1002"',
+        )
+    ex.entry.request_body = keys
+    try:
+        rule = ex.mock.faults.add_rule(keys)
     except FaultRuleError as exc:
         raise ControlError(400, str(exc), exc.key) from None
     return ex.json(rule.to_json(), 201)

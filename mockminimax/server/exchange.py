@@ -206,19 +206,21 @@ def endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint around `handler` that never lets an error out unshaped.
 
-    Fault rules are decided here, once per request and before the handler, on every
-    surface but the control API (which must keep working whatever faults are set).
+    Fault rules are decided by the handlers (`faults.fault_point`), once a request has
+    passed their auth and body checks: a request the mock refuses touches no rule. A rule
+    that breaks an answer already made is applied here, after the handler.
     """
-    from .faults import after_handler, before_handler
+    from .faults import after_handler
+    from .guard import check_control
 
-    faultable = surface.name != "control"
+    control = surface.name == "control"
 
     async def run(request: Request) -> Response:
         ex = Exchange(request, request.app.state.mock, surface, route)
         try:
-            response = await before_handler(ex) if faultable else None
-            if response is None:
-                response = await handler(ex)
+            if control:
+                check_control(ex)
+            response = await handler(ex)
         except Exception as exc:  # every failure still answers in the surface's shape
             if not isinstance(exc, Problem) and not surface.expected(exc):
                 log.exception("internal error answering %s %s", request.method, request.url.path)

@@ -32,7 +32,7 @@ from ..core.strict_json import BodyError, loads
 from .connection import EXTENSION, FaultSocket
 from .exchange import Exchange, Problem
 
-__all__ = ["HEADER", "SocketFault", "after_handler", "before_handler", "check_rate"]
+__all__ = ["HEADER", "SocketFault", "after_handler", "check_rate", "fault_point"]
 
 #: The per-request fault header.
 HEADER = "x-mock-fault"
@@ -95,9 +95,12 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def before_handler(ex: Exchange) -> Response | None:
+async def fault_point(ex: Exchange) -> Response | None:
     """Decide whether a fault fires on this request; the answer to send instead, if any.
 
+    Each handler calls this once, after its auth, content-type and body checks and before
+    it changes anything: a request the mock refuses on its own never reaches a rule (nor
+    a header or prompt directive), and a fault that answers instead creates nothing.
     Costs nothing beyond a header lookup when no rules are installed, unless the call is
     a create whose body holds a `[mock:` directive.
     """
@@ -111,7 +114,7 @@ async def before_handler(ex: Exchange) -> Response | None:
     raw = b""
     data: Any = None
     if create:
-        with contextlib.suppress(Problem):  # the handler raises it again, after its checks
+        with contextlib.suppress(Problem):  # read already, by the handler's checks
             raw = await ex.body()
         if installed or _DIRECTIVE_BYTES.search(raw):
             data = _lenient_json(raw)

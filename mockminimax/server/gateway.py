@@ -8,7 +8,7 @@ from starlette.responses import Response
 from ..core.onehub import GatewayRefusal, create_schema_gateway, normalize, strip_key
 from ..core.tasks import Status, Task
 from .exchange import Exchange
-from .faults import check_rate
+from .faults import check_rate, fault_point
 from .media import video_response
 from .official import OK, STATUSES, not_found, query_answers
 from .schemas import Body, string
@@ -51,8 +51,10 @@ async def create(ex: Exchange) -> Response:
     key = authenticate(ex)
     body = await ex.json_object(require_content_type=False)
     forwarded = normalize(body)
-    check_rate(ex, key)  # MiniMax's limit, on what the gateway forwards; 1002 passes through
     request = ex.mock.validate(forwarded)
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
+    check_rate(ex, key)  # MiniMax's limit, on what the gateway forwards; 1002 passes through
     task = ex.mock.create_task(request, key, "gateway", ex.fault)
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id, "platform_id": task.platform_id, "base_resp": OK})
@@ -61,6 +63,8 @@ async def create(ex: Exchange) -> Response:
 async def query(ex: Exchange) -> Response:
     key = authenticate(ex)
     ref = _param(ex, "task_id")
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     task = ex.mock.find_task(ref, key)
     if task is None:
         if ref.isdigit():  # an upstream ID is forwarded; MiniMax's answer passes through
@@ -73,9 +77,11 @@ async def query(ex: Exchange) -> Response:
     return ex.json(body, newline=True)
 
 
-def _file_task(ex: Exchange, key: str) -> Task:
+async def _file_task(ex: Exchange, key: str) -> Task | Response:
     file_id = _param(ex, "file_id")
-    task = ex.mock.find_file(file_id, key) if file_id.isdigit() else None
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
+    task = ex.mock.find_file(file_id, key) if file_id.isascii() and file_id.isdigit() else None
     if task is None:
         raise GatewayRefusal(_NO_FILE, code="task_not_found", status=404)
     ex.entry.task_id = task.task_id
@@ -83,11 +89,15 @@ def _file_task(ex: Exchange, key: str) -> Task:
 
 
 async def retrieve(ex: Exchange) -> Response:
-    task = _file_task(ex, authenticate(ex))
+    task = await _file_task(ex, authenticate(ex))
+    if isinstance(task, Response):
+        return task
     file = ex.mock.file_object(task, ex.base_url())
     return ex.json({"file": file.to_json(), "base_resp": OK})
 
 
 async def retrieve_content(ex: Exchange) -> Response:
-    task = _file_task(ex, authenticate(ex))
+    task = await _file_task(ex, authenticate(ex))
+    if isinstance(task, Response):
+        return task
     return await video_response(ex, task, attachment=True)

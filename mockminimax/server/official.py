@@ -8,7 +8,7 @@ from ..core.codes import ApiError
 from ..core.tasks import Status, Task
 from ..core.validation import create_schema
 from .exchange import Exchange
-from .faults import check_rate
+from .faults import check_rate, fault_point
 from .media import video_response
 from .schemas import Answer, Body, Link, Param, Schema, integer, obj, string
 from .surfaces import JSON, base_resp_schema
@@ -133,8 +133,10 @@ def not_found(name: str) -> ApiError:
 async def create(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
-    check_rate(ex, key)
     request = ex.mock.validate(body)
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
+    check_rate(ex, key)  # last: only a create that will be made counts against the limit
     task = ex.mock.create_task(request, key, "official", ex.fault)
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id, "base_resp": OK})
@@ -142,17 +144,23 @@ async def create(ex: Exchange) -> Response:
 
 async def query(ex: Exchange) -> Response:
     key = ex.mock.check_key(bearer(ex))
-    task = ex.mock.find_task(required(ex, "task_id"), key)
+    ref = required(ex, "task_id")
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
+    task = ex.mock.find_task(ref, key)
     if task is None:
         raise not_found("task_id")
     ex.entry.task_id = task.task_id
     return ex.json(ex.mock.query_body(task, ex.mock.poll(task)))
 
 
-def file_task(ex: Exchange, key: str | None) -> Task:
+async def file_task(ex: Exchange, key: str | None) -> Task | Response:
+    """The finished task owning `?file_id=`, or the answer a fault gives instead."""
     file_id = required(ex, "file_id")
-    if not file_id.isdigit():
+    if not (file_id.isascii() and file_id.isdigit()):
         raise ApiError(2013, "invalid params, file_id: must be an integer", field="file_id")
+    if (faulted := await fault_point(ex)) is not None:
+        return faulted
     task = ex.mock.find_file(file_id, key)
     if task is None:
         raise not_found("file_id")
@@ -161,11 +169,15 @@ def file_task(ex: Exchange, key: str | None) -> Task:
 
 
 async def retrieve(ex: Exchange) -> Response:
-    task = file_task(ex, ex.mock.check_key(bearer(ex)))
+    task = await file_task(ex, ex.mock.check_key(bearer(ex)))
+    if isinstance(task, Response):
+        return task
     file = ex.mock.file_object(task, ex.base_url())
     return ex.json({"file": file.to_json(), "base_resp": OK})
 
 
 async def retrieve_content(ex: Exchange) -> Response:
-    task = file_task(ex, ex.mock.check_key(bearer(ex)))
+    task = await file_task(ex, ex.mock.check_key(bearer(ex)))
+    if isinstance(task, Response):
+        return task
     return await video_response(ex, task)

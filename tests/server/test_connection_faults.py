@@ -100,7 +100,7 @@ def test_flaky_gateway_html_502_over_requests(
     live: ServerThread, session: requests.Session
 ) -> None:
     rule = "surface=gateway,http_status=502,body='<html><body>502 Bad Gateway</body></html>'"
-    session.post(f"{live.url}/_mock/faults", data=rule, timeout=TIMEOUT).raise_for_status()
+    session.post(f"{live.url}/_mock/faults", json=rule, timeout=TIMEOUT).raise_for_status()
     answer = session.post(f"{live.url}/minimaxi/v1/video_generation", json=T2V, timeout=TIMEOUT)
     assert answer.status_code == 502
     assert answer.headers["content-type"] == "text/html; charset=utf-8"

@@ -316,7 +316,7 @@ async def test_plain_asgi_transport_gets_the_connection_fault_itself(mock: MiniM
     transport = httpx.ASGITransport(app=create_app(mock))
     async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as client:
         with pytest.raises(ConnectionFault) as caught:
-            await client.get("/v1/query/video_generation", headers=AUTH)
+            await client.get("/v1/query/video_generation?task_id=1", headers=AUTH)
     assert caught.value.kind == "reset" and caught.value.rule_id == "f1"
 
 
@@ -382,14 +382,18 @@ def test_header_rule_keeps_to_its_route(sync: httpx.Client) -> None:
     assert code_of(create(sync, **header))[0] == 1002
 
 
-def test_a_faulted_body_that_is_not_json_is_journaled_as_text(
+def test_a_body_that_is_not_json_is_refused_before_any_fault(
     sync: httpx.Client, mock: MiniMaxMock
 ) -> None:
     answer = sync.post(
-        "/v1/video_generation", content=b"model=x", headers={"X-Mock-Fault": "minimax_error=1"}
+        "/v1/video_generation",
+        content=b"model=x",
+        headers={**AUTH, "Content-Type": "application/json", "X-Mock-Fault": "minimax_error=1"},
     )
-    assert code_of(answer)[0] == 1
-    assert list(mock.journal)[-1].request_body == "model=x"
+    assert code_of(answer)[0] == 2013
+    entry = list(mock.journal)[-1]
+    assert entry.request_body == "model=x"
+    assert entry.fault is None
 
 
 @pytest.mark.parametrize(("surface", "status"), [("official", 200), ("gateway", 400)])
@@ -526,7 +530,7 @@ def test_control_api_adds_lists_and_deletes_rules(sync: httpx.Client) -> None:
         "matched": 0,
         "hits": 0,
     }
-    text = sync.post("/_mock/faults", content="route=download,http_status=403,id=expired")
+    text = sync.post("/_mock/faults", json="route=download,http_status=403,id=expired")
     assert text.status_code == 201 and text.json()["id"] == "expired"
     assert [code_of(create(sync))[0] for _ in range(3)] == [1002, 1002, 0]
     listed = sync.get("/_mock/faults").json()
@@ -557,10 +561,7 @@ def test_control_api_adds_lists_and_deletes_rules(sync: httpx.Client) -> None:
 def test_control_api_refuses_bad_rules_naming_the_key(
     sync: httpx.Client, body: Any, field: str
 ) -> None:
-    if isinstance(body, str):
-        answer = sync.post("/_mock/faults", content=body)
-    else:
-        answer = sync.post("/_mock/faults", json=body)
+    answer = sync.post("/_mock/faults", json=body)
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["field"] == field and error["message"].startswith(f"{field}: ")
@@ -568,7 +569,9 @@ def test_control_api_refuses_bad_rules_naming_the_key(
 
 
 def test_control_api_refuses_broken_json(sync: httpx.Client) -> None:
-    answer = sync.post("/_mock/faults", content='{"route": ')
+    answer = sync.post(
+        "/_mock/faults", content='{"route": ', headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 400
     assert "not valid JSON" in answer.json()["error"]["message"]
 
