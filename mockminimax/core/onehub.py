@@ -137,10 +137,12 @@ def normalize(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_schema_gateway() -> dict[str, Any]:
-    """The create body the gateway takes: MiniMax's, with the defaults `normalize` fills."""
-    from .validation import create_schema  # validation -> settings -> faults -> this module
+    """The create body the gateway takes: MiniMax's, with the defaults `normalize` fills
+    described, and a prompt needed for subject references too."""
+    from .catalog import Mode  # validation -> settings -> faults -> this module
+    from .validation import create_schema
 
-    schema = create_schema()
+    schema = create_schema(prompt_for=(Mode.T2V, Mode.S2V))
     props = dict(schema["properties"])
     props["model"] = {
         **props["model"],
@@ -155,4 +157,4 @@ def create_schema_gateway() -> dict[str, Any]:
         "type": "integer",
         "description": "0 means the default, 6; the gateway checks its own matrix first",
     }
-    return {"type": "object", "properties": props}
+    return {"type": "object", "properties": props, "anyOf": schema["anyOf"]}

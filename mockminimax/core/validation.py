@@ -260,13 +260,57 @@ _IMAGE_HELP = (
 )
 
 
-def create_schema() -> dict[str, Any]:
+#: What each mode needs and refuses: (fields required, fields it may not carry).
+_MODE_FIELDS: dict[Mode, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    Mode.T2V: (("prompt",), ("first_frame_image", "last_frame_image", "subject_reference")),
+    Mode.I2V: (("first_frame_image",), ("last_frame_image", "subject_reference")),
+    Mode.FL2V: (("first_frame_image", "last_frame_image"), ("subject_reference",)),
+    Mode.S2V: (("subject_reference",), ("first_frame_image", "last_frame_image")),
+}
+
+
+def _branches(prompt_for: tuple[Mode, ...]) -> list[dict[str, Any]]:
+    """One alternative per model, mode and resolution: the matrix as JSON Schema.
+
+    Leaving resolution out is always fine here: each model's default resolution allows
+    every duration its other resolutions do.
+    """
+    branches = []
+    for model in MODELS.values():
+        for mode in model.modes:
+            needs, refuses = _MODE_FIELDS[mode]
+            if mode in prompt_for and "prompt" not in needs:
+                needs = (*needs, "prompt")
+            for resolution in model.resolutions(mode):
+                props: dict[str, Any] = {
+                    "model": {"const": model.name},
+                    "resolution": {"const": resolution},
+                    "duration": {"enum": list(model.durations(mode, resolution))},
+                }
+                if "prompt" in needs:
+                    props["prompt"] = {"pattern": r"\S"}  # not blank
+                branch: dict[str, Any] = {
+                    "title": f"{model.name} {mode.label} {resolution}",
+                    "required": ["model", *needs],
+                    "properties": props,
+                }
+                if refuses:
+                    branch["not"] = {"anyOf": [{"required": [f]} for f in refuses]}
+                branches.append(branch)
+    return branches
+
+
+def create_schema(prompt_for: tuple[Mode, ...] = (Mode.T2V,)) -> dict[str, Any]:
     """The create body as JSON Schema 2020-12, from the catalog and the field lists above.
 
-    It holds each field's type and choices; which choices go together (the model matrix)
-    is the catalog's, and a body that breaks it is refused with 2013 naming the field.
+    `properties` holds each field's type and choices; `anyOf` which go together (one
+    alternative per model, mode and resolution, with the fields each mode needs). A body
+    outside it is refused with 2013 naming the field. `prompt_for`: the modes that need a
+    prompt (MiniMax: Text-to-Video only).
     """
-    image: dict[str, Any] = {"type": "string", "minLength": 1, "description": _IMAGE_HELP}
+    url = {"type": "string", "pattern": r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/\S*)?$"}
+    data_url = {"type": "string", "pattern": r"^data:image/(jpeg|jpg|png|webp);base64,"}
+    image: dict[str, Any] = {"anyOf": [url, data_url], "description": _IMAGE_HELP}
     matrices = [m.matrix[mode] for m in MODELS.values() for mode in m.modes]
     durations = sorted({d for matrix in matrices for ds in matrix.values() for d in ds})
     props: dict[str, Any] = {
@@ -300,4 +344,9 @@ def create_schema() -> dict[str, Any]:
     }
     for name in _BOOL_FIELDS:
         props[name] = {"type": "boolean"}
-    return {"type": "object", "required": ["model"], "properties": props}
+    return {
+        "type": "object",
+        "required": ["model"],
+        "properties": props,
+        "anyOf": _branches(prompt_for),
+    }

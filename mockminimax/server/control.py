@@ -286,8 +286,13 @@ ADVANCE_BODY = Body(
     "it is refused)",
 )
 RULE_BODY = Body(
-    {"type": "object", "properties": {k.name: k.schema for k in KEYS}},
-    "one fault rule as JSON keys (the README's rule table)",
+    {
+        "anyOf": [
+            {"type": "object", "properties": {k.name: k.schema for k in KEYS}},
+            string("the rule in the key=value,... syntax", minLength=1),
+        ]
+    },
+    "one fault rule: a JSON object of keys (the README's rule table) or a JSON string",
 )
 TASKS = obj({"tasks": array(TASK)})
 FAULTS = obj({"faults": array(RULE), "rpm": nullable(integer(minimum=1))})

@@ -37,7 +37,9 @@ A local twin of the MiniMax (Hailuo) video generation API, on four surfaces:
   unknown path (404 `NoSuchKey`) or method (405 `MethodNotAllowed`).
 - **control** (`/_mock`): the mock's own API. Errors are
   `{"error": {"message", "field"}}` with real HTTP codes (404 for an unknown path, 405 with
-  `Allow` for a wrong method).
+  `Allow` for a wrong method). Bodies only as `application/json` (415 otherwise); a foreign
+  `Origin`, a cross-site fetch or, on a live server, a `Host` that is not this machine get
+  403; with a control token set, a request without it gets 401.
 
 A fault rule (control API, `--fault`, the `X-Mock-Fault` header or a `[mock:...]` prompt
 directive) answers what it asks for instead, whatever this document says.
@@ -126,6 +128,8 @@ def _operation(spec: RouteSpec, method: str) -> dict[str, Any]:
         }
     if spec.surface.doc_security:
         op["security"] = [{name: []} for name in spec.surface.doc_security]
+        if spec.surface.doc_security_optional:
+            op["security"].insert(0, {})
     op["responses"] = {
         str(status): _response(
             answer, spec, method, (lk for lk in spec.links if lk.status == status)

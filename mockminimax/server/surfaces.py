@@ -95,6 +95,7 @@ class Surface(ABC):
     doc_headers: Mapping[str, str] = {}
     doc_params: tuple[Param, ...] = ()
     doc_security: Mapping[str, Schema] = {}
+    doc_security_optional = False
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ApiError)
@@ -301,11 +302,20 @@ class ControlSurface(Surface):
     """The mock's own API: plain JSON errors with real HTTP codes and the field at fault."""
 
     name = "control"
+    doc_security: Mapping[str, Schema] = {
+        "controlToken": {"type": "http", "scheme": "bearer"},
+        "controlTokenHeader": {"type": "apiKey", "in": "header", "name": "X-Mock-Token"},
+    }
+    doc_security_optional = True  # needed only when the mock runs with a control token
 
     def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
-        statuses = [400] if spec.body is not None or spec.params else []
+        # 401 without the control token when one is set; 403 for a foreign Origin, a
+        # cross-site fetch or (live server) a Host that is not this machine.
+        statuses = [401, 403]
+        if spec.body is not None or spec.params:
+            statuses.append(400)
         if spec.body is not None:
-            statuses.append(413)
+            statuses += [413, 415]
         if "{" in spec.path:
             statuses.append(404)
         return tuple(statuses)

@@ -86,8 +86,10 @@ def test_create_body_comes_from_the_catalog_and_the_validation_fields() -> None:
 
 def test_fault_rule_body_lists_every_rule_key() -> None:
     op = document()["paths"]["/_mock/faults"]["post"]
-    props = op["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    keys, text = op["requestBody"]["content"]["application/json"]["schema"]["anyOf"]
+    props = keys["properties"]
     assert list(props) == [k.name for k in KEYS]
+    assert text["type"] == "string"  # or the rule as key=value text, in a JSON string
     assert props["http_status"]["minimum"] == 200 and props["http_status"]["maximum"] == 599
 
 
@@ -111,7 +113,8 @@ def test_each_surface_documents_its_own_error_shapes() -> None:
     assert "video/mp4" in download["get"]["responses"]["206"]["content"]
     assert "content" not in download["head"]["responses"]["200"]
     force = paths["/_mock/tasks/{task_id}"]["post"]
-    assert set(force["responses"]) == {"200", "400", "404", "413"}
+    assert set(force["responses"]) == {"200", "400", "401", "403", "404", "413", "415"}
+    assert force["security"][0] == {}  # the control token only when one is set
     assert "field" in _schema(force, "404")["properties"]["error"]["properties"]
 
 
@@ -136,7 +139,7 @@ def test_a_route_that_declares_nothing_still_gets_a_valid_operation() -> None:
         "required": True,
         "schema": {"type": "string", "minLength": 1},
     }
-    assert set(op["responses"]) == {"200", "404"}
+    assert set(op["responses"]) == {"200", "401", "403", "404"}
     assert set(doc["paths"]["/x/official/{item_id}"]["get"]["responses"]) == {"200"}
     assert set(doc["paths"]["/x/gateway/{item_id}"]["get"]["responses"]) == {"200", "400", "401"}
 
