@@ -41,8 +41,9 @@ A local twin of the MiniMax (Hailuo) video generation API, on four surfaces:
   `Origin`, a cross-site fetch or, on a live server, a `Host` that is not this machine get
   403; with a control token set, a request without it gets 401.
 
-A fault rule (control API, `--fault`, the `X-Mock-Fault` header or a `[mock:...]` prompt
-directive) answers what it asks for instead, whatever this document says.
+Every GET route also answers HEAD (headers only). A fault rule (control API, `--fault`, the
+`X-Mock-Fault` header or a `[mock:...]` prompt directive) answers what it asks for instead,
+whatever this document says.
 """
 
 
