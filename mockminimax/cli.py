@@ -183,18 +183,18 @@ def _serve(settings: Settings) -> int:
 def _validate(path: str, gateway: bool, settings: Settings) -> int:
     from .core.validation import BodyError, parse_body, validate_create
 
-    try:
+    try:  # bytes, not text: the body parser decides what is valid UTF-8, as the server does
         if path == "-":
-            raw = sys.stdin.read()
+            raw = sys.stdin.buffer.read()
         else:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, "rb") as handle:
                 raw = handle.read()
     except OSError as exc:
         print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
         try:
-            body = parse_body(raw.encode())
+            body = parse_body(raw)
         except BodyError as exc:  # as each surface words a body that is no JSON object
             if gateway:
                 raise GatewayRefusal(str(exc)) from None

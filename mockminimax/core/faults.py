@@ -34,6 +34,8 @@ __all__ = [
     "DIRECTIVES",
     "KEYS",
     "MAX_DELAY",
+    "MAX_RULES",
+    "MAX_TEXT_VALUE",
     "ROUTES",
     "SAFE_CONTENT_TYPES",
     "SURFACES",
@@ -68,6 +70,10 @@ DEFAULT_SLOW_FACTOR = 10.0
 #: The longest `delay`, `jitter` (and `stall_seconds` setting) accepted: five minutes, past
 #: any client timeout worth testing; a longer wait only pins a connection.
 MAX_DELAY = 300.0
+#: The most rules installed at once, and the longest text value (a `body`, a `message`):
+#: what the rules hold is bounded by bytes as well as count.
+MAX_RULES = 1000
+MAX_TEXT_VALUE = 64 * 1024
 #: The Content-Types a one-request rule (X-Mock-Fault header, prompt directive) may set:
 #: none a browser renders as a page, so a request cannot make the mock serve script.
 SAFE_CONTENT_TYPES = (
@@ -156,6 +162,8 @@ def _read_text(key: Key, value: Any) -> str:
         raise FaultRuleError(key.name, f"must be a string, got {value!r}")
     if not value:
         raise FaultRuleError(key.name, "must not be empty")
+    if len(value) > MAX_TEXT_VALUE:
+        raise FaultRuleError(key.name, f"{len(value)} characters; at most {MAX_TEXT_VALUE}")
     if key.name == "content_type" and ("\r" in value or "\n" in value):
         raise FaultRuleError(key.name, "must not hold CR or LF")
     return value
@@ -244,7 +252,7 @@ KEYS: tuple[Key, ...] = (
     Key("code", "action", "int", f"with `task=fail`: the failure code (default "
         f"{DEFAULT_FAIL_CODE}; 1026 for a sensitive prompt)", low=1),
     Key("factor", "action", "number", f"with `task=slow`: how many times longer each phase takes "
-        f"(default {_num(DEFAULT_SLOW_FACTOR)})", low=1),
+        f"(default {_num(DEFAULT_SLOW_FACTOR)})", low=1, high=1000),
     Key("delay", "latency", "number",
         "seconds to wait before answering (wall time, even on the virtual clock); alone or with "
         "any action", low=0, high=MAX_DELAY),
@@ -651,6 +659,10 @@ class FaultRules:
         elif not isinstance(rule, FaultRule):
             rule = rule_from_mapping(rule)
         with self._lock:
+            if len(self._rules) >= MAX_RULES:
+                raise FaultRuleError(
+                    "rule", f"{MAX_RULES} rules are installed, the most there may be"
+                )
             taken = {r.id for r in self._rules}
             rule_id = rule.id
             if rule_id is None:

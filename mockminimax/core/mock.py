@@ -135,7 +135,7 @@ class MiniMaxMock:
                 ulid=self.ids.ulid(now),
                 file_id=self.ids.digits(15),
                 api_key=api_key,
-                request=request,
+                request=request.stored(),
                 created_at=now,
                 cdn_path=f"/inference_output/video/{day}/{self.ids.uuid()}/{_FILE_NAME}",
                 surface=surface,
@@ -232,7 +232,8 @@ class MiniMaxMock:
         task = self.store.by_path(path)
         if task is None or self.status(task) is not Status.SUCCESS:
             raise DownloadRefused(404, "NoSuchKey", "The specified key does not exist.")
-        expires = whole_number(params.get("Expires", ""), MAX_CLOCK)
+        # MAX_CLOCK plus any download_ttl: every Expires the mock signs reads back.
+        expires = whole_number(params.get("Expires", ""), 10 * MAX_CLOCK)
         signature = params.get("Signature", "")
         if expires is None or not signature:
             raise DownloadRefused(

@@ -8,7 +8,7 @@ parameter").
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .catalog import MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_size
@@ -17,9 +17,22 @@ from .images import ImageInfo, ImageRejected, inspect_image
 from .settings import Settings
 from .strict_json import BodyError, loads
 
-__all__ = ["BodyError", "VideoRequest", "create_schema", "parse_body", "validate_create"]
+__all__ = [
+    "MAX_CALLBACK_URL",
+    "MAX_STORED_IMAGE",
+    "BodyError",
+    "VideoRequest",
+    "create_schema",
+    "parse_body",
+    "validate_create",
+]
 
 _IMAGE_FIELDS = ("first_frame_image", "last_frame_image")
+#: Image values a task keeps in full up to this length (an http(s) URL); longer ones, data
+#: URLs, are kept as their start and length.
+MAX_STORED_IMAGE = 2048
+#: The longest `callback_url` accepted (URLs past 2 KB are refused by most servers anyway).
+MAX_CALLBACK_URL = 2048
 _BOOL_FIELDS = ("prompt_optimizer", "fast_pretreatment", "aigc_watermark")
 _STR_FIELDS = ("prompt", "resolution", "callback_url", *_IMAGE_FIELDS)
 
@@ -42,6 +55,26 @@ class VideoRequest:
     last_frame_image: str | None = None
     subject_reference: tuple[tuple[str, str], ...] = ()
     callback_url: str | None = None
+
+    def stored(self) -> VideoRequest:
+        """This request as a task keeps it: image values over `MAX_STORED_IMAGE` characters
+        (data URLs of up to 20 MB) shortened to their start and length, so the task store
+        is bounded by bytes as well as by count. Everything the output depends on (size,
+        mode, duration) is already worked out."""
+
+        def short(value: str | None) -> str | None:
+            if value is None or len(value) <= MAX_STORED_IMAGE:
+                return value
+            return f"{value[:64]}... ({len(value)} chars)"
+
+        return replace(
+            self,
+            first_frame_image=short(self.first_frame_image),
+            last_frame_image=short(self.last_frame_image),
+            subject_reference=tuple(
+                (kind, short(image) or "") for kind, image in self.subject_reference
+            ),
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -230,6 +263,10 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     callback = body.get("callback_url")
     if callback is not None and not callback.startswith(("http://", "https://")):
         raise _invalid("callback_url", "must be an http(s) URL")
+    if callback is not None and len(callback) > MAX_CALLBACK_URL:
+        raise _invalid(
+            "callback_url", f"{len(callback)} characters; the limit is {MAX_CALLBACK_URL}"
+        )
 
     frame = infos.get("first_frame_image") or infos.get("last_frame_image")
     size = None
@@ -340,7 +377,7 @@ def create_schema(prompt_for: tuple[Mode, ...] = (Mode.T2V,)) -> dict[str, Any]:
                 },
             },
         },
-        "callback_url": {"type": "string", "pattern": "^https?://"},
+        "callback_url": {"type": "string", "pattern": "^https?://", "maxLength": MAX_CALLBACK_URL},
     }
     for name in _BOOL_FIELDS:
         props[name] = {"type": "boolean"}

@@ -113,8 +113,8 @@ class Exchange:
         return self.request.query_params.get(name)
 
     async def body(self) -> bytes:
-        # A refusal is kept: the stream cannot be read twice, and the fault check may
-        # read the body before the handler does.
+        # A refusal is kept: the stream cannot be read twice, and the body is read by
+        # the handler's checks and again by the fault decision.
         if self._body_error is not None:
             raise self._body_error
         if self._body is None:

@@ -1,5 +1,5 @@
-"""Fault rules at the HTTP layer: one decision per request, before its handler, and each
-action rendered the way the surface's real service (or the network) would fail.
+"""Fault rules at the HTTP layer: one decision per request, once its handler has checked
+it, and each action rendered the way the surface's real service (or the network) would fail.
 
 - `minimax_error`: the real `base_resp` on official and gateway (the gateway passes
   MiniMax's body through with 200).
@@ -32,7 +32,7 @@ from ..core.strict_json import BodyError, loads
 from .connection import EXTENSION, FaultSocket
 from .exchange import Exchange, Problem
 
-__all__ = ["HEADER", "SocketFault", "after_handler", "check_rate", "fault_point"]
+__all__ = ["HEADER", "Gone", "SocketFault", "after_handler", "check_rate", "fault_point"]
 
 #: The per-request fault header.
 HEADER = "x-mock-fault"
@@ -150,8 +150,9 @@ async def fault_point(ex: Exchange) -> Response | None:
         )
     ex.entry.fault = rule.id
     ex.entry.notes.append(f"fault {rule.id}: {rule.action}")
-    if rule.delay is not None:
-        await anyio.sleep(rule.delay_seconds(mock.ids.random))
+    if rule.delay is not None and await _delay(ex, rule.delay_seconds(mock.ids.random)):
+        ex.reject("the client went away (or the server stopped) during the delay")
+        return Gone()
     if rule.minimax_error is not None:
         raise ApiError(rule.minimax_error, rule.message)
     if rule.http_status is not None:
@@ -164,7 +165,11 @@ async def fault_point(ex: Exchange) -> Response | None:
 def after_handler(ex: Exchange, response: Response) -> Response:
     """Break an answer already made: `truncate` and `malformed` cut its body."""
     rule = ex.fault
-    if rule is None or rule.connection not in ("truncate", "malformed"):
+    if (
+        rule is None
+        or rule.connection not in ("truncate", "malformed")
+        or isinstance(response, Gone)
+    ):
         return response
     body = bytes(response.body)
     cut = body[: len(body) // 2]
@@ -237,6 +242,41 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return f"HTTP {status}"
+
+
+async def _delay(ex: Exchange, seconds: float) -> bool:
+    """Wait `seconds` (wall time); True if the connection went first.
+
+    On the live server the wait ends as soon as the client hangs up or the server stops
+    (shutdown closes a connection held here, as it does a stall), so a delayed request
+    never holds a stop for its whole delay nor ends in a cancelled task.
+    """
+    handle: FaultSocket | None = (ex.request.scope.get("extensions") or {}).get(EXTENSION)
+    if handle is None:
+        await anyio.sleep(seconds)
+        return False
+    handle.holding = True
+    try:
+        with anyio.move_on_after(seconds):
+            await _disconnected(ex.request.receive)
+            return True
+        return False
+    finally:
+        handle.holding = False
+
+
+class Gone(Response):
+    """The answer to a request whose client left during a delay: nothing to send.
+
+    Journaled as 499, nginx's "client closed request"; the handler never runs, so a
+    delayed create the client gave up on makes no task.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None, 499)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return
 
 
 class SocketFault(Response):

@@ -109,8 +109,8 @@ ROUTES: tuple[RouteSpec, ...] = (
               "fault rules in order, with their matched and hit counts",
               answers=control.ok("the rules", control.FAULTS)),
     RouteSpec(CONTROL, "fault_add", ("POST",), "/_mock/faults", control.add_fault,
-              'add one rule, last: {"route": "create", "minimax_error": 1002} or '
-              "route=create,minimax_error=1002; answers it with its id",
+              'add one rule, last: {"route": "create", "minimax_error": 1002} or the JSON '
+              'string "route=create,minimax_error=1002"; answers it with its id',
               body=control.RULE_BODY, answers=control.ok("the rule added", control.RULE, 201)),
     RouteSpec(CONTROL, "faults_clear", ("DELETE",), "/_mock/faults", control.clear_faults,
               "drop every fault rule",

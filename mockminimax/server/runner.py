@@ -47,7 +47,7 @@ def uvicorn_config(mock: MiniMaxMock, **extra: Any) -> uvicorn.Config:
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     options: dict[str, Any] = {
         "loop": loop,
-        "http": protocol_class(http),
+        "http": protocol_class(http, mock.settings.header_timeout),
         "lifespan": "off",
         "log_level": mock.settings.log_level,
         # uvicorn formats each access line before the level drops it: off unless shown.

@@ -78,7 +78,13 @@ def test_a_foreign_origin_is_refused(
 
 def test_the_servers_own_origin_is_fine(client: httpx.Client) -> None:
     own = {"Origin": "http://mock.test", "Sec-Fetch-Site": "same-origin"}
-    assert client.post("/_mock/reset", headers=own).status_code == 200
+    answer = client.post("/_mock/reset", headers=own)
+    assert answer.status_code == 200
+    # No CORS headers: a page on another origin may never read a control answer.
+    assert not any(h.startswith("access-control-") for h in answer.headers)
+    preflight = client.options("/_mock/reset", headers={**own, "Origin": "https://evil.example"})
+    assert preflight.status_code == 403
+    assert not any(h.startswith("access-control-") for h in preflight.headers)
 
 
 def test_api_routes_are_not_guarded(client: httpx.Client) -> None:

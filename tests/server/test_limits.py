@@ -243,3 +243,37 @@ def test_rate_limit_windows_are_dropped_once_empty() -> None:
         )
         assert again.json()["base_resp"]["status_code"] == 0
         assert len(mock.limiter) == 1  # only key-0's window, holding this call
+
+
+def test_a_task_keeps_a_bounded_form_of_a_data_url_image(client: httpx.Client) -> None:
+    from mockminimax.core.images import png_data_url
+
+    image = png_data_url(4000, 3000)
+    body = {**SEED_REQUESTS["first_frame"], "first_frame_image": image}
+    created = client.post("/v1/video_generation", json=body, headers=AUTH)
+    assert created.json()["base_resp"]["status_code"] == 0
+    stored = client.get(f"/_mock/tasks/{created.json()['task_id']}").json()["request"]
+    assert stored["first_frame_image"] == f"{image[:64]}... ({len(image)} chars)"
+    assert (stored["width"], stored["height"]) == (1440, 1080)  # the image's 4:3 kept
+
+
+def test_a_callback_url_has_a_length_limit(client: httpx.Client) -> None:
+    body = {**SEED_REQUESTS["text_to_video"], "callback_url": "https://x.example/" + "a" * 2100}
+    answer = client.post("/v1/video_generation", json=body, headers=AUTH)
+    assert "callback_url" in assert_official(answer, 200, 2013)
+
+
+def test_fault_rules_are_bounded(client: httpx.Client, mock: MiniMaxMock) -> None:
+    from mockminimax.core.faults import MAX_RULES, MAX_TEXT_VALUE
+
+    long = client.post(
+        "/_mock/faults", json={"http_status": 500, "body": "x" * (MAX_TEXT_VALUE + 1)}
+    )
+    assert long.status_code == 400 and long.json()["error"]["field"] == "body"
+    slow = client.post("/_mock/faults", json={"task": "slow", "factor": 1e300})
+    assert slow.status_code == 400 and slow.json()["error"]["field"] == "factor"
+    for _ in range(MAX_RULES):
+        mock.faults.add(route="download", http_status=404)
+    full = client.post("/_mock/faults", json={"minimax_error": 1002})
+    assert full.status_code == 400 and full.json()["error"]["field"] == "rule"
+    assert len(mock.faults) == MAX_RULES

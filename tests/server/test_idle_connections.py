@@ -1,0 +1,120 @@
+"""Connections that send no request are closed after `header_timeout`, and a thousand of
+them open at once do not keep the live server from answering."""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import socket
+
+import httpx
+import pytest
+
+from mockminimax.core.mock import MiniMaxMock
+from mockminimax.server.runner import ServerThread
+from tests.conftest import AUTH
+from tests.helpers import SEED_REQUESTS
+
+#: A generous bound on a read from the server, so no test can hang.
+READ_TIMEOUT = 15
+
+
+def closed_by_server(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    sock.settimeout(READ_TIMEOUT)
+    data = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.fixture(scope="module")
+def quick() -> ServerThread:
+    with ServerThread(MiniMaxMock(clock="virtual", header_timeout=0.2)) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"GET /_mock/health HTTP/1.1\r\n", b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n"],
+    ids=["nothing", "request line", "headers without the blank line"],
+)
+def test_an_incomplete_head_is_closed(quick: ServerThread, sent: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", quick.port)) as sock:
+        sock.sendall(sent)
+        assert closed_by_server(sock) == b""
+
+
+def test_after_an_answer_the_next_head_has_the_same_deadline(quick: ServerThread) -> None:
+    with socket.create_connection(("127.0.0.1", quick.port)) as sock:
+        sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        sock.sendall(b"GET /_mock/health HTTP/1.1\r\n")  # and the rest never comes
+        data = closed_by_server(sock)
+    assert data.startswith(b"HTTP/1.1 200 OK")
+    assert data.count(b"HTTP/1.1") == 1
+
+
+def test_a_slow_handler_is_not_a_slow_head(quick: ServerThread) -> None:
+    """The deadline covers the head only: a request delayed past it is still answered."""
+    with httpx.Client(base_url=quick.url, timeout=READ_TIMEOUT) as client:
+        answer = client.post(
+            "/v1/video_generation",
+            json=SEED_REQUESTS["text_to_video"],
+            headers={**AUTH, "X-Mock-Fault": "delay=0.5"},
+        )
+    assert answer.json()["base_resp"]["status_code"] == 0
+
+
+def test_a_thousand_idle_connections_do_not_stop_the_server() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = 2 * 1000 + 200  # both ends of every connection live in this process
+    if soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            pytest.skip(f"needs {needed} file descriptors; the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    idle: list[socket.socket] = []
+    mock = MiniMaxMock(clock="virtual")
+    try:
+        with ServerThread(mock) as server:
+            for _ in range(1000):
+                idle.append(socket.create_connection(("127.0.0.1", server.port)))
+            idle[-1].sendall(b"GET /_mock/health HTTP/1.1\r\n")  # and one trickling
+            with httpx.Client(base_url=server.url, timeout=READ_TIMEOUT) as client:
+                for kind in SEED_REQUESTS:
+                    created = client.post(
+                        "/v1/video_generation", json=SEED_REQUESTS[kind], headers=AUTH
+                    )
+                    assert created.json()["base_resp"]["status_code"] == 0
+                assert client.get("/_mock/health").json()["tasks"] == len(SEED_REQUESTS)
+    finally:
+        for sock in idle:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_delay_ends_when_the_client_hangs_up(quick: ServerThread) -> None:
+    mock = quick.mock
+    mock.reset()
+    mock.faults.add(route="create", delay=290)
+    body = b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a heron"}'
+    with httpx.Client(base_url=quick.url, timeout=READ_TIMEOUT) as client:
+        sock = socket.create_connection(("127.0.0.1", quick.port))
+        sock.sendall(
+            b"POST /v1/video_generation HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Authorization: Bearer k\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        for _ in range(10_000):  # the rule counts its hit as the delay begins
+            if client.get("/_mock/faults").json()["faults"][0]["hits"] == 1:
+                break
+        sock.close()
+        for _ in range(10_000):
+            entries = client.get("/_mock/journal").json()["entries"]
+            if entries:
+                break
+    (entry,) = entries
+    assert entry["status"] == 499
+    assert entry["rejected"].startswith("the client went away")
+    assert len(mock.store) == 0
