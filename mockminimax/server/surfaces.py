@@ -7,6 +7,7 @@ One-Hub its own JSON shapes, the storage CDN Aliyun OSS's XML, the control API p
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -235,6 +236,14 @@ class GatewaySurface(Surface):
         response.headers["X-Oneapi-Request-Id"] = self.request_id(ex)
 
 
+#: Characters XML 1.0 cannot carry even escaped (a Host or a header value may hold them).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return escape(_NOT_XML.sub("\ufffd", text))
+
+
 class CdnSurface(Surface):
     """The download host: Aliyun OSS's XML errors, as the real CDN answers."""
 
@@ -260,10 +269,10 @@ class CdnSurface(Surface):
     def xml(self, ex: Exchange, status: int, code: str, message: str) -> Response:
         ex.reject(f"{code}: {message}")
         rid = ex.tags.setdefault("rid", ex.mock.ids.hex(12).upper())
-        host = escape(ex.request.headers.get("host", "video-product.cdn.minimax.io"))
+        host = _xml_text(ex.request.headers.get("host", "video-product.cdn.minimax.io"))
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
-            f"  <Code>{code}</Code>\n  <Message>{escape(message)}</Message>\n"
+            f"  <Code>{code}</Code>\n  <Message>{_xml_text(message)}</Message>\n"
             f"  <RequestId>{rid}</RequestId>\n  <HostId>{host}</HostId>\n</Error>\n"
         )
         ex.entry.response_body = {"Code": code, "Message": message}

@@ -88,17 +88,19 @@ def surface_of(path: str) -> str:
     return "official"
 
 
-def shape_problem(method: str, path: str, status: int, headers: Any, body: bytes) -> str | None:
+def shape_problem(
+    method: str, path: str, status: int, headers: Any, body: bytes, *, fault: bool = False
+) -> str | None:
     """Why this answer is outside its surface's shape, or None if it is in it.
 
-    - never a 5xx (callers allow the ones a fault rule they sent asks for);
+    - never a 5xx or a redirect (`fault`: a fault rule that fired asked for its status);
     - the video routes answer an MP4 (200, 206) or an empty 416, else the surface's error;
     - JSON surfaces answer strict JSON objects (official: with an integer base_resp code);
     - the CDN answers OSS's XML `<Error>` with Code, Message, RequestId and HostId.
     """
-    if status >= 500:
+    if status >= 500 and not fault:
         return f"HTTP {status} of the mock's own"
-    if status in (301, 302, 303, 307, 308):
+    if status in (301, 302, 303, 307, 308) and not fault:
         return f"a redirect ({status}) to {headers.get('location')!r}"
     ctype = (headers.get("content-type") or "").split(";")[0].strip().lower()
     surface = surface_of(path)

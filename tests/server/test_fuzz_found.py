@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import httpx
 
@@ -41,3 +42,16 @@ def test_a_malformed_fault_header_on_the_cdn_is_its_400_xml(client: httpx.Client
     assert response.headers["content-type"].startswith("application/xml")
     assert b"<Code>InvalidArgument</Code>" in response.content
     assert b"X-Mock-Fault" in response.content
+
+
+def test_cdn_xml_stays_xml_when_the_host_holds_control_characters(
+    client: httpx.Client,
+) -> None:
+    response = client.get(
+        "/inference_output/video/x/y/output.mp4",
+        headers={"Host": b"cdn\x00\x01.example", "X-Mock-Fault": b"bad\x1f"},
+    )
+    assert response.status_code == 404
+    root = ElementTree.fromstring(response.content)  # raised on the NUL before the fix
+    assert root.find("Code") is not None and root.find("Code").text == "NoSuchKey"  # type: ignore[union-attr]
+    assert root.find("HostId").text == "cdn\ufffd\ufffd.example"  # type: ignore[union-attr]

@@ -109,9 +109,8 @@ def check(response: httpx.Response, *, kind: str = "raw", fault: bool = False) -
         response.status_code,
         response.headers,
         response.content,
+        fault=fault,
     )
-    if fault and problem and problem.startswith("HTTP 5"):
-        return  # a 5xx the fault rule asked for
     assert problem is None, (
         problem,
         response.request.method,
