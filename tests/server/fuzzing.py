@@ -20,7 +20,9 @@ from schemathesis import Case
 from schemathesis.core.failures import Failure
 
 from mockminimax.core.mock import MiniMaxMock
-from mockminimax.server.routes import ROUTES
+from mockminimax.server.openapi import operation_id
+from mockminimax.server.routes import ROUTES, RouteSpec
+from mockminimax.server.surfaces import surface_for_path
 
 SCALE = max(1, int(os.environ.get("MOCKMINIMAX_FUZZ_EXAMPLES", "1")))
 
@@ -69,23 +71,17 @@ def strict_json(text: str | bytes) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
-_SURFACE_OF = (
-    ("/minimaxi/", "gateway"),
-    ("/_mock", "control"),
-    ("/inference_output/", "cdn"),
-)
-_VIDEO_ROUTES = {
-    (spec.surface.name, spec.path)
+#: Paths that may answer an MP4: the routes that document one.
+_VIDEO_PATHS = [
+    spec.path
     for spec in ROUTES
-    if spec.name in ("retrieve_content", "download")
-}
+    if any("video/mp4" in answer.content for answer in spec.answers.values())
+]
 
 
 def surface_of(path: str) -> str:
-    for prefix, name in _SURFACE_OF:
-        if path.startswith(prefix):
-            return name
-    return "official"
+    """The surface a path belongs to, as the app decides it (even for unknown paths)."""
+    return surface_for_path(path).name
 
 
 def shape_problem(
@@ -106,7 +102,7 @@ def shape_problem(
     surface = surface_of(path)
     head = method == "HEAD"
     if ctype == "video/mp4":
-        if not any(p == path or _template_match(p, path) for _, p in _VIDEO_ROUTES):
+        if not any(p == path or _template_match(p, path) for p in _VIDEO_PATHS):
             return f"video/mp4 from {path}, which is no video route"
         if status == 416:
             return None if not body else "a 416 with a body"
@@ -165,6 +161,10 @@ def shape_problem(
 def _template_match(template: str, path: str) -> bool:
     pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
     return re.fullmatch(pattern, path) is not None
+
+
+#: Each operation's route, by operationId.
+SPECS: dict[str, RouteSpec] = {operation_id(s, m): s for s in ROUTES for m in s.methods}
 
 
 def surface_shape(ctx: Any, response: schemathesis.Response, case: Case) -> bool | None:
