@@ -35,6 +35,7 @@ MAX_INT = 2**63 - 1
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_SUSPECT_NUMBER = re.compile(r"[0-9]{19,}|[eE][+-]?[0-9]{3,}")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -51,26 +52,43 @@ class _Bad:
         self.reason = reason
 
 
-def _int(text: str) -> int | _Bad:
-    if len(text) > MAX_NUMBER_CHARS:
-        return _Bad(f"number {text[:16]}... has {len(text)} digits; at most {MAX_NUMBER_CHARS}")
-    value = int(text)
-    if abs(value) > MAX_INT:
-        return _Bad(f"integer {text} does not fit in 64 bits")
-    return value
+class _Numbers:
+    """The parser's number hooks: one call per number, refusals kept as `_Bad` stand-ins."""
 
+    __slots__ = ("bad",)
 
-def _float(text: str) -> float | _Bad:
-    if len(text) > MAX_NUMBER_CHARS:
-        return _Bad(f"number {text[:16]}... has {len(text)} characters; at most {MAX_NUMBER_CHARS}")
-    value = float(text)
-    if not math.isfinite(value):
-        return _Bad(f"number {text} is out of range")
-    return value
+    def __init__(self) -> None:
+        self.bad: list[_Bad] = []
 
+    def _refuse(self, reason: str) -> _Bad:
+        refused = _Bad(reason)
+        self.bad.append(refused)
+        return refused
 
-def _constant(name: str) -> _Bad:
-    return _Bad(f"{name} is not valid JSON (strict JSON has no NaN or Infinity)")
+    def int(self, text: str) -> int | _Bad:
+        if len(text) < 19:  # within 64 bits whatever the digits
+            return int(text)
+        if len(text) > MAX_NUMBER_CHARS:
+            return self._refuse(
+                f"number {text[:16]}... has {len(text)} digits; at most {MAX_NUMBER_CHARS}"
+            )
+        value = int(text)
+        return (
+            value
+            if abs(value) <= MAX_INT
+            else self._refuse(f"integer {text} does not fit in 64 bits")
+        )
+
+    def float(self, text: str) -> float | _Bad:
+        if len(text) > MAX_NUMBER_CHARS:
+            return self._refuse(
+                f"number {text[:16]}... has {len(text)} characters; at most {MAX_NUMBER_CHARS}"
+            )
+        value = float(text)
+        return value if math.isfinite(value) else self._refuse(f"number {text} is out of range")
+
+    def constant(self, name: str) -> _Bad:
+        return self._refuse(f"{name} is not valid JSON (strict JSON has no NaN or Infinity)")
 
 
 def _depth(text: str) -> int:
@@ -89,27 +107,27 @@ def _lone_surrogate(item: Any) -> bool:
     return False
 
 
-def _shown(path: str) -> str:
-    """A path fit for a message: escaped where a key is not valid Unicode, and short."""
-    text = path.encode("utf-8", "backslashreplace").decode("utf-8")
+def _shown(path: tuple[str | int, ...]) -> str:
+    """A path fit for a message (`a.b[3]`): escaped where a key is not valid Unicode, short."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8") or "body"
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _find(value: Any, wanted: Callable[[Any], bool]) -> tuple[str, Any] | None:
-    """The path to the first value (or key) `wanted` picks, and that value; walked without
-    recursion, so no body can exhaust the stack here."""
-    stack: list[tuple[str, Any]] = [("", value)]
+def _find(value: Any, wanted: Callable[[Any], bool]) -> str | None:
+    """The path to the first value (or key) `wanted` picks; walked without recursion, so
+    no body can exhaust the stack here, and building a path only for containers."""
+    if wanted(value):
+        return "body"
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
     while stack:
         path, item = stack.pop()
-        if wanted(item):
-            return _shown(path or "body"), item
-        if isinstance(item, dict):
-            for key, sub in reversed(item.items()):
-                where = f"{path}.{key}" if path else str(key)
-                stack.append((where, sub))
-                stack.append((where, key))
-        elif isinstance(item, list):
-            stack.extend((f"{path}[{i}]", sub) for i, sub in reversed(list(enumerate(item))))
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, sub in pairs:
+            if wanted(sub) or (isinstance(key, str) and wanted(key)):
+                return _shown((*path, key))
+            if isinstance(sub, (dict, list)):
+                stack.append(((*path, key), sub))
     return None
 
 
@@ -121,33 +139,23 @@ def loads(raw: bytes) -> Any:
         raise BodyError(f"request body is not valid JSON: not UTF-8 at byte {exc.start}") from None
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         raise BodyError(f"request body nests deeper than {MAX_DEPTH} levels")
-    bad: list[_Bad] = []
-
-    def hook(reader: Callable[[str], Any]) -> Callable[[str], Any]:
-        def read(text: str) -> Any:
-            value = reader(text)
-            if isinstance(value, _Bad):
-                bad.append(value)
-            return value
-
-        return read
-
+    hooks = _Numbers()
+    # Number hooks cost a Python call for every number: used only when the text holds a
+    # literal that could be out of bounds (19+ digits, a 3-digit exponent), anywhere.
+    numbers: dict[str, Any] = {}
+    if _SUSPECT_NUMBER.search(text):
+        numbers = {"parse_int": hooks.int, "parse_float": hooks.float}
     try:
-        data = json.loads(
-            text, parse_int=hook(_int), parse_float=hook(_float), parse_constant=hook(_constant)
-        )
+        data = json.loads(text, parse_constant=hooks.constant, **numbers)
     except RecursionError:  # brackets the depth scan could not see: say so all the same
         raise BodyError(f"request body nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         raise BodyError(f"request body is not valid JSON: {exc}") from None
-    if bad:
-        found = _find(data, lambda item: isinstance(item, _Bad))
-        where = found[0] if found else "body"
-        raise BodyError(f"{where}: {bad[0].reason}")
+    if hooks.bad:
+        where = _find(data, lambda item: type(item) is _Bad) or "body"
+        raise BodyError(f"{where}: {hooks.bad[0].reason}")
     if _SURROGATE_ESCAPE.search(text):
-        found = _find(data, _lone_surrogate)
-        if found is not None:
-            raise BodyError(
-                f"{found[0]}: a string holds a lone UTF-16 surrogate (not valid Unicode)"
-            )
+        lone = _find(data, _lone_surrogate)
+        if lone is not None:
+            raise BodyError(f"{lone}: a string holds a lone UTF-16 surrogate (not valid Unicode)")
     return data

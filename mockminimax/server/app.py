@@ -37,8 +37,7 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
         try:  # an unknown control path tells a caller without the token nothing either
             check_control(ex)
         except ControlError as refused:
-            response = surface.error(refused, ex)
-            return response
+            return surface.error(refused, ex)
     if isinstance(exc, HTTPException) and exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "")
         problem = Problem("method", "method not allowed", allow=allow)

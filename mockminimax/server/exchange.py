@@ -97,6 +97,11 @@ class Exchange:
         )
 
     @property
+    def parsed(self) -> Any:
+        """The body as `json_object` parsed it, or None if it has not."""
+        return self._json
+
+    @property
     def settings(self) -> Any:
         return self.mock.settings
 

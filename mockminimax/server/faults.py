@@ -117,7 +117,8 @@ async def fault_point(ex: Exchange) -> Response | None:
         with contextlib.suppress(Problem):  # read already, by the handler's checks
             raw = await ex.body()
         if installed or _DIRECTIVE_BYTES.search(raw):
-            data = _lenient_json(raw)
+            # The handler's checks parsed it already; parse only if a handler did not.
+            data = ex.parsed if ex.parsed is not None else _lenient_json(raw)
             if isinstance(data, dict):
                 model, prompt = _text(data.get("model")), _text(data.get("prompt"))
     one_shot: list[FaultRule] = []

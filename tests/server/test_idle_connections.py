@@ -118,3 +118,11 @@ def test_a_delay_ends_when_the_client_hangs_up(quick: ServerThread) -> None:
     assert entry["status"] == 499
     assert entry["rejected"].startswith("the client went away")
     assert len(mock.store) == 0
+
+
+@pytest.mark.parametrize("seconds", [0, -1, 10.5, float("inf")])
+def test_header_timeout_is_at_most_ten_seconds(seconds: float) -> None:
+    from mockminimax.core.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="header_timeout"):
+        Settings(header_timeout=seconds)
