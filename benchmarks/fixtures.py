@@ -18,7 +18,13 @@ Printed, each as a median over many repetitions:
    each fixture, with the sync client (and async under `minimax_respx`);
 5. the same fixtures inside real pytest runs: 200 tests that use each fixture against 200
    tests that use none, in fresh interpreters, so pytest's own fixture machinery and the
-   marker merge are counted too.
+   marker merge are counted too. The three suites run in interleaved rounds; each gets its
+   best wall time and its best CPU time (user + system of the child), the steadier figure
+   on a busy machine.
+
+`--sections 2,5` runs only those sections; `--tests 1000` makes section 5's suites longer
+(its per-test figures steadier); `--quick` repeats less. To compare with another revision,
+run this script with `PYTHONPATH` pointing at that revision's tree.
 
 The helpers timed in 1-4 are the ones the fixtures call (`start_server`, `begin_server`,
 `respx_for_test` in `mockminimax.pytest_plugin`), so the figures are the fixtures' own.
@@ -28,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import resource
 import statistics
 import subprocess
 import sys
@@ -149,6 +157,16 @@ def reset_costs(calls: int) -> None:
         def bare_respx() -> None:
             with respx.mock(assert_all_called=False) as router:
                 router.get("https://api.minimax.io/v1/query/video_generation").respond(200)
+
+        if "block_network" in FixtureOptions.__dataclass_fields__:
+            unguarded = dataclasses.replace(OPTIONS, block_network=False)
+
+            def respx_unguarded() -> None:
+                with respx_for_test(backend, unguarded):
+                    pass
+
+            row("  of which the network guard (on and off)", respx_cost - per_call(
+                respx_unguarded, calls))  # fmt: skip
 
         bare = per_call(bare_respx, calls)
         row("baseline: respx.mock with one route, started, stopped", bare)
@@ -291,49 +309,74 @@ def test_it(n{fixture}):
 """
 
 
-def pytest_costs(tests: int) -> None:
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pytest_costs(tests: int, rounds: int = 5) -> None:
+    """Each suite once per round, rounds interleaved so load from elsewhere on the machine
+    falls on all three alike; the best wall time and the best CPU time (the child's user +
+    system time, which other processes barely move) of each."""
     print(f"\n5. inside real pytest runs: {tests} tests each, in a fresh interpreter")
-    runs: dict[str, float] = {}
+    suites = {"no fixture": "", "minimax_server": ", minimax_server"}
+    suites["minimax_respx"] = ", minimax_respx"
+    wall = dict.fromkeys(suites, float("inf"))
+    cpu = dict.fromkeys(suites, float("inf"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "pytest.ini").write_text("[pytest]\naddopts = -q -p no:cacheprovider\n")
-        for label, fixture in (
-            ("no fixture", ""),
-            ("minimax_server", ", minimax_server"),
-            ("minimax_respx", ", minimax_respx"),
-        ):
-            path = root / "test_suite.py"
+        for label, fixture in suites.items():
+            path = root / f"test_{label.replace(' ', '_')}.py"
             path.write_text(_SUITE.format(tests=tests, fixture=fixture))
-            best = float("inf")
-            for _ in range(3):
-                start = time.perf_counter()
+        for _ in range(rounds):
+            for label in suites:
+                path = root / f"test_{label.replace(' ', '_')}.py"
+                cpu_start, start = _child_cpu(), time.perf_counter()
                 subprocess.run(
                     [sys.executable, "-m", "pytest", str(path)],
                     cwd=root,
                     check=True,
                     capture_output=True,
                 )
-                best = min(best, time.perf_counter() - start)
-            runs[label] = best
-    base = runs["no fixture"]
-    row("no fixture: whole run (best of 3)", base)
+                wall[label] = min(wall[label], time.perf_counter() - start)
+                cpu[label] = min(cpu[label], _child_cpu() - cpu_start)
+    row(f"no fixture: whole run (best of {rounds}, wall)", wall["no fixture"])
+    row("no fixture: whole run (CPU)", cpu["no fixture"])
     for label in ("minimax_server", "minimax_respx"):
-        extra = runs[label] - base
-        row(f"{label}: whole run", runs[label], f"+{fmt(extra).strip()} for the run")
+        extra = wall[label] - wall["no fixture"]
+        row(f"{label}: whole run (wall)", wall[label], f"+{fmt(extra).strip()} for the run")
         row(f"  {label}: extra per test (session start amortised)", extra / tests)
+        extra_cpu = cpu[label] - cpu["no fixture"]
+        row(f"  {label}: extra CPU per test", extra_cpu / tests)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--sections", default="1,2,3,4,5", help="which sections to run, e.g. 2,5 (default all)"
+    )
+    parser.add_argument(
+        "--tests",
+        type=int,
+        default=200,
+        help="tests per suite in section 5 (more amortises the session start further)",
+    )
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
+    wanted = {part.strip() for part in args.sections.split(",")}
     print(f"mockminimax fixture benchmarks (python {sys.version.split()[0]}, {time.ctime()})\n")
-    session_costs(max(3, int(15 * scale)))
-    reset_costs(max(50, int(500 * scale)))
-    request_costs(max(100, int(1000 * scale)))
-    lifecycle_costs(max(5, int(30 * scale)))
-    pytest_costs(200)
+    sections: dict[str, Callable[[], None]] = {
+        "1": lambda: session_costs(max(3, int(15 * scale))),
+        "2": lambda: reset_costs(max(50, int(500 * scale))),
+        "3": lambda: request_costs(max(100, int(1000 * scale))),
+        "4": lambda: lifecycle_costs(max(5, int(30 * scale))),
+        "5": lambda: pytest_costs(max(1, args.tests), rounds=3 if args.quick else 5),
+    }
+    for number, run in sections.items():
+        if number in wanted:
+            run()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .control import MiniMaxControl, RecordedRequest, RequestLog, TaskInfo
+from .control import CallbackInfo, MiniMaxControl, RecordedRequest, RequestLog, TaskInfo
+from .core.callbacks import Delivery, Dialect
 from .core.codes import ApiError
 from .core.faults import ConnectionFault, FaultRule, FaultRuleError, FaultRules, to_httpx_error
 from .core.mock import MiniMaxMock
@@ -27,7 +28,10 @@ _LAZY = {"create_app": ".server.app", "ServerThread": ".server.runner"}
 
 __all__ = [
     "ApiError",
+    "CallbackInfo",
     "ConnectionFault",
+    "Delivery",
+    "Dialect",
     "FaultRule",
     "FaultRuleError",
     "FaultRules",

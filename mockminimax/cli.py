@@ -14,7 +14,7 @@ from typing import Any
 from ._version import __version__
 from .core.codes import ApiError
 from .core.faults import FaultRule, FaultRuleError, FaultRules, parse_rule
-from .core.onehub import GatewayRefusal, normalize
+from .core.onehub import GatewayRefusal, gateway_profile, normalize
 from .core.settings import SETTING_NAMES, Settings, SettingsError, read_config
 
 __all__ = ["main"]
@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only this key (repeatable; default: any non-empty key)",
     )  # fmt: skip
     serve.add_argument(
+        "--callback-host", dest="callback_hosts", action="append", default=None,
+        metavar="NAME", help="a host besides loopback the mock may POST callbacks to "
+        "(repeatable; default: loopback only)",
+    )  # fmt: skip
+    serve.add_argument(
         "--control-token", dest="control_token", default=None, metavar="TOKEN",
         help="require this token on every /_mock/ request (Authorization: Bearer TOKEN or "
         "X-Mock-Token: TOKEN); env MOCKMINIMAX_CONTROL_TOKEN",
@@ -86,6 +91,18 @@ def _parser() -> argparse.ArgumentParser:
         "openapi", help="print the OpenAPI 3.1 document of every route (as GET /_mock/openapi.json)"
     )
     doc.add_argument("--indent", type=int, default=2, metavar="N", help="indent (0: one line)")
+    check.add_argument(
+        "--v2",
+        action="store_true",
+        help="a V2 (H3) body; mm_file:// IDs are checked for shape only (no file store offline)",
+    )
+    check.add_argument(
+        "--endpoint",
+        choices=("create", "context_ir", "regeneration"),
+        default="create",
+        help="with --v2: POST /v2/video_generation (create, the default), /v2/h3_context_ir "
+        "or /v2/video_regeneration",
+    )
     return parser
 
 
@@ -96,10 +113,11 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
         if not sep:
             raise SettingsError(item, "--set takes NAME=VALUE")
         values[name.strip()] = value
-    for name in (*_FLAGS, "api_keys", "allowed_hosts", "control_token"):
+    repeatable = ("api_keys", "callback_hosts", "allowed_hosts")
+    for name in (*_FLAGS, *repeatable, "control_token"):
         given = getattr(args, name)
         if given is not None:
-            values[name] = tuple(given) if name in ("api_keys", "allowed_hosts") else given
+            values[name] = tuple(given) if name in repeatable else given
     if args.faults is not None:
         values["faults"] = tuple(_fault(text) for text in args.faults)
     base = Settings().merged(read_config(args.config)) if args.config else Settings()
@@ -121,6 +139,7 @@ def _banner(settings: Settings, url: str, seed: int) -> str:
             f"  seed {seed}, clock {settings.clock}, timing {settings.timing}, "
             f"keys {'any non-empty' if not settings.api_keys else len(settings.api_keys)}",
             *_fault_lines(settings),
+            "  callbacks to loopback" + "".join(f", {h}" for h in settings.callback_hosts),
             f"  MiniMax V1     {url}/v1",
             f"  Gateway        {url}/minimaxi/v1",
             f"  Downloads      {url}/inference_output/...",
@@ -175,7 +194,10 @@ def _serve(settings: Settings) -> int:
             flush=True,
         )
     threading.Thread(target=mock.videos.warm, name="warm-videos", daemon=True).start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        mock.close()  # callbacks in flight are cancelled: a hung receiver never holds us
     print("mockminimax stopped", flush=True)
     return 0
 
@@ -199,7 +221,8 @@ def _validate(path: str, gateway: bool, settings: Settings) -> int:
             if gateway:
                 raise GatewayRefusal(str(exc)) from None
             raise ApiError(2013, f"invalid params, {exc}") from None
-        request = validate_create(normalize(body) if gateway else body, settings)
+        forwarded = normalize(body, gateway_profile(settings)) if gateway else body
+        request = validate_create(forwarded, settings)
     except GatewayRefusal as exc:
         return _refused({"code": exc.code, "message": exc.message}, f"HTTP {exc.status}")
     except ApiError as exc:
@@ -212,6 +235,44 @@ def _openapi(indent: int) -> int:
     from .server.openapi import document
 
     print(json.dumps(document(), ensure_ascii=False, indent=indent or None))
+    return 0
+
+
+def _read(path: str) -> str | None:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return None
+
+
+def _validate_v2(path: str, endpoint: str, settings: Settings) -> int:
+    from .core.codes import CODES
+    from .core.validation import BodyError, parse_body
+    from .core.validation_v2 import validate_context_ir, validate_regeneration, validate_v2
+
+    validate = {
+        "create": validate_v2,
+        "context_ir": validate_context_ir,
+        "regeneration": validate_regeneration,
+    }[endpoint]
+    raw = _read(path)
+    if raw is None:
+        return 2
+    try:
+        try:
+            body = parse_body(raw.encode())
+        except BodyError as exc:
+            raise ApiError(2013, f"invalid params, {exc}") from None
+        request = validate(body, settings)
+    except ApiError as exc:
+        status, kind = CODES[exc.code].v2_http
+        error = {"type": kind, "message": f"{exc.message} ({exc.code})", "http_code": str(status)}
+        return _refused({"type": "error", "error": error}, f"HTTP {status}")
+    print(json.dumps(request.to_json(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -232,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings_from_args(args))
         if args.command == "openapi":
             return _openapi(args.indent)
+        if args.v2:
+            return _validate_v2(args.file, args.endpoint, Settings.from_env())
         return _validate(args.file, args.gateway, Settings.from_env())
     except SettingsError as exc:
         print(f"mockminimax: bad setting {exc}", file=sys.stderr)

@@ -14,12 +14,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .core.catalog import MODELS, RESOLUTIONS
+from .core.catalog_v2 import FPS as FPS_V2
+from .core.catalog_v2 import MODELS as MODELS_V2
+from .core.catalog_v2 import RATIOS, SIZE_SOURCES, SIZES, frames_for
+from .core.catalog_v2 import RESOLUTIONS as RESOLUTIONS_V2
 from .core.codes import CODES
 from .core.faults import DIRECTIVES, KEYS
+from .core.onehub import DIFFERENCES
 from .core.settings import Settings
+from .core.templates import TEMPLATE_RESOLUTION, TEMPLATE_SECONDS, TEMPLATES
 from .server.routes import ROUTES
 
-__all__ = ["SECTIONS", "fault_directives_table", "fault_keys_table", "render", "update_readme"]
+__all__ = [
+    "SECTIONS",
+    "fault_directives_table",
+    "fault_keys_table",
+    "gateway_profile_table",
+    "render",
+    "update_readme",
+]
 
 
 def _env(name: str) -> str:
@@ -56,7 +69,14 @@ def fault_directives_table() -> str:
 def models_table() -> str:
     """The V1 model matrix and output sizes, from the catalog."""
     rows = []
+    legacy = []
     for model in MODELS.values():
+        if model.stands_for is not None:
+            res = RESOLUTIONS[model.default_resolution]
+            for mode, current in model.stands_for.items():
+                output = f"{res.name}, 6 s, {model.fps} fps"
+                legacy.append((f"`{model.name}`", mode.label, f"`{current}`", output))
+            continue
         for mode in model.modes:
             cells = "; ".join(
                 f"{res} {'/'.join(map(str, model.durations(mode, res)))}"
@@ -69,6 +89,39 @@ def models_table() -> str:
         _table(("model", "mode", "resolution: durations (s)", "default"), rows)
         + "\n\n"
         + _table(("resolution", "output (16:9)", "source"), sizes)
+        + "\n\n"
+        + _table(("legacy name (`legacy_models`)", "mode", "stands for", "output"), legacy)
+    )
+
+
+def models_v2_table() -> str:
+    """The V2 (H3) models, output sizes and frame grid, from `catalog_v2`."""
+    models = []
+    for m in MODELS_V2.values():
+        endpoints = ["create"]
+        endpoints += ["h3_context_ir"] if m.context_ir else []
+        endpoints += ["video_regeneration"] if m.regeneration else []
+        durations = f"{m.durations[0]}-{m.durations[-1]}"
+        models.append((f"`{m.name}`", ", ".join(m.resolutions), durations, ", ".join(endpoints)))
+    sizes = [
+        (
+            f"`{ratio}`",
+            *(
+                f"{w}x{h}"
+                + (f" ({SIZE_SOURCES[(res, ratio)]})" if (res, ratio) in SIZE_SOURCES else "")
+                for res in RESOLUTIONS_V2
+                for w, h in (SIZES[res][ratio],)
+            ),
+        )
+        for ratio in RATIOS
+    ]
+    grid = [(str(d), str(frames_for(d)), f"{frames_for(d) / FPS_V2:.3f}") for d in range(4, 16)]
+    return (
+        _table(("model", "resolutions", "duration (s)", "endpoints"), models)
+        + "\n\n"
+        + _table(("ratio", *RESOLUTIONS_V2), sizes)
+        + "\n\n"
+        + _table(("duration", "frames (17n+5)", "seconds at 24 fps"), grid)
     )
 
 
@@ -102,13 +155,34 @@ def settings_table() -> str:
     return _table(header, rows)
 
 
+def templates_table() -> str:
+    """The Video Agent's templates, from `core.templates.TEMPLATES`."""
+    sources = {"docs": "MiniMax's video guide", "list": "a transcription of the list page"}
+    rows = [
+        (f"`{t.template_id}`", t.name, t.inputs, sources.get(t.source, t.source))
+        for t in TEMPLATES.values()
+    ]
+    res = RESOLUTIONS[TEMPLATE_RESOLUTION]
+    note = f"\n\nEach renders a {res.name} ({res.width}x{res.height}), {TEMPLATE_SECONDS} s video."
+    return _table(("template_id", "name", "inputs required", "inputs from"), rows) + note
+
+
+def gateway_profile_table() -> str:
+    """What `gateway_profile` changes, point by point, from `onehub.DIFFERENCES`."""
+    rows = [(d.point, d.docs, d.code, d.source) for d in DIFFERENCES]
+    return _table(("point", "`docs` (default)", "`onehub-code`", "source"), rows)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "models": models_table,
+    "models_v2": models_v2_table,
     "codes": codes_table,
     "routes": routes_table,
     "settings": settings_table,
+    "gateway_profile": gateway_profile_table,
     "fault_keys": fault_keys_table,
     "fault_directives": fault_directives_table,
+    "templates": templates_table,
 }
 
 

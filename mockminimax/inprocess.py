@@ -24,7 +24,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from .core.faults import ConnectionFault, to_httpx_error
 from .server.exchange import ASGIApp
 
-__all__ = ["AsyncASGITransport", "SyncASGITransport"]
+__all__ = ["ASGISender", "AsyncASGITransport", "SyncASGITransport"]
 
 
 class AsyncASGITransport(httpx.ASGITransport):
@@ -95,3 +95,23 @@ class SyncASGITransport(httpx.BaseTransport):
             if not loop.is_running():
                 loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()
+
+
+class ASGISender:
+    """Delivers callbacks to an ASGI app (a test's FastAPI or Starlette webhook) in this
+    process, with no socket: what `MiniMaxControl.callback_app` mounts on the engine.
+
+    The app runs on the callback engine's own loop thread, as a server's handler would
+    run on its server's loop.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 123))
+
+    async def post(self, url: str, body: bytes) -> tuple[int, bytes]:
+        request = httpx.Request(
+            "POST", url, content=body, headers={"Content-Type": "application/json"}
+        )
+        response = await self._transport.handle_async_request(request)
+        return response.status_code, await response.aread()

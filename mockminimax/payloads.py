@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from faker import Faker
 
+from .core import catalog_v2 as cat_v2
 from .core.catalog import CAMERA_COMMANDS, MODELS, Mode, Model, output_size
 from .core.images import png_data_url
 
@@ -35,7 +36,7 @@ _DOMAINS = ("example.com", "example.org", "example.net")
 
 
 class Payloads:
-    """Factories of valid MiniMax V1 create bodies (what `minimax_payloads` yields)."""
+    """Factories of valid MiniMax create bodies, V1 and V2 (what `minimax_payloads` yields)."""
 
     OMIT = OMIT
 
@@ -92,6 +93,65 @@ class Payloads:
         fields = {"subject_reference": [{"type": "character", "image": [face]}]}
         return self._body(Mode.S2V, fields, overrides)
 
+    # -- V2 (H3) bodies -----------------------------------------------------------------
+
+    def v2_text_to_video(self, **overrides: Any) -> dict[str, Any]:
+        """`POST /v2/video_generation`, t2va: one text item and a fixed ratio."""
+        return self._v2_body([], overrides, ratio=self._rng.choice(cat_v2.RATIOS))
+
+    def v2_image_to_video(
+        self, *, data_url: bool = False, last_frame: bool = False, **overrides: Any
+    ) -> dict[str, Any]:
+        """i2va: a `first_frame` image (and a `last_frame` with `last_frame=True`)."""
+        roles = ["first_frame", "last_frame"] if last_frame else ["first_frame"]
+        items = [self._v2_image(role, data_url) for role in roles]
+        return self._v2_body(items, overrides)
+
+    def v2_reference_to_video(
+        self, *, images: int = 2, data_url: bool = False, **overrides: Any
+    ) -> dict[str, Any]:
+        """r2va: `images` reference images (1-9), ratio adaptive."""
+        if not 1 <= images <= cat_v2.ROLE_LIMITS["reference_image"]:
+            raise ValueError(f"images: 1 to 9 reference images, not {images}")
+        items = [self._v2_image("reference_image", data_url) for _ in range(images)]
+        return self._v2_body(items, overrides, ratio=cat_v2.ADAPTIVE)
+
+    def v2_context_ir(self, **overrides: Any) -> dict[str, Any]:
+        """`POST /v2/h3_context_ir`: MiniMax-H3, text and a duration."""
+        body = {
+            "model": "MiniMax-H3",
+            "content": [{"type": "text", "text": self.prompt(camera=False)}],
+            "duration": self._rng.choice(cat_v2.MODELS["MiniMax-H3"].durations),
+        }
+        return _apply(body, overrides)
+
+    def v2_regeneration(self, source_task_id: str, **overrides: Any) -> dict[str, Any]:
+        """`POST /v2/video_regeneration` of a succeeded 768P MiniMax-H3 task."""
+        body = {"model": "MiniMax-H3", "source_task_id": source_task_id, "resolution": "2K"}
+        return _apply(body, overrides)
+
+    def _v2_image(self, role: str, data_url: bool) -> dict[str, Any]:
+        url = self.image_data_url(768, 1344) if data_url else self.image_url("frames")
+        return {"type": "image_url", "image_url": {"url": url}, "role": role}
+
+    def _v2_body(
+        self, items: list[dict[str, Any]], overrides: dict[str, Any], ratio: str | None = None
+    ) -> dict[str, Any]:
+        name = overrides.get("model")
+        if not isinstance(name, str) or name not in cat_v2.MODELS:
+            name = self._rng.choice(tuple(cat_v2.MODELS))
+        model = cat_v2.MODELS[name]
+        text = {"type": "text", "text": self.prompt(camera=False)}
+        body: dict[str, Any] = {
+            "model": name,
+            "content": [text, *items],
+            "resolution": self._rng.choice(model.resolutions),
+            "duration": self._rng.choice(model.durations),
+        }
+        if ratio is not None:
+            body["ratio"] = ratio
+        return _apply(body, overrides)
+
     # -- internals ----------------------------------------------------------------------
 
     def _image(self, kind: str, data_url: bool) -> str:
@@ -126,19 +186,23 @@ class Payloads:
             durations = model.durations(mode, resolution)
             body["duration"] = self._rng.choice(durations) if durations else 6
             body["resolution"] = resolution
-        for name, value in overrides.items():
-            if value is OMIT:
-                body.pop(name, None)
-            else:
-                body[name] = value
-        return body
+        return _apply(body, overrides)
+
+
+def _apply(body: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    for name, value in overrides.items():
+        if value is OMIT:
+            body.pop(name, None)
+        else:
+            body[name] = value
+    return body
 
 
 def _models_for(mode: Mode, resolution: Any, duration: Any) -> list[Model]:
     """The current (not 01-series) models offering `mode` that take the overridden
     resolution and duration; all of the mode's models when none does (S2V-01 is the only
     subject-reference model)."""
-    models = [m for m in MODELS.values() if mode in m.modes]
+    models = [m for m in MODELS.values() if mode in m.modes and not m.legacy]
     fitting = [
         m
         for m in models

@@ -3,8 +3,15 @@
 Fixtures (all function-scoped; the servers behind them live for the session):
 
 - `minimax_server`: a real uvicorn server on 127.0.0.1 and a free port; any HTTP client works.
-- `minimax_respx`: a respx router answering httpx calls to the MiniMax hosts in-process.
+- `minimax_respx`: a respx router answering httpx calls to the MiniMax hosts in-process;
+  other hosts are refused, and so is any other client's traffic off this machine
+  (`plugin.guard`).
 - `minimax_payloads`: seeded factories of valid create-request bodies.
+- `minimax_fast_sleep`: the test's own `time.sleep`/`asyncio.sleep` move the virtual clock.
+
+A failing test that used a server fixture gets a report section listing what the mock saw
+(`plugin.report`). The server fixtures need nothing beyond the base install; the
+in-process router and the payloads need the `pytest` extra, and say so when it is missing.
 
 Both servers' state is rebuilt before each test from that test's options. Options resolve,
 weakest first: built-in fixture defaults (virtual clock, seed 0) < ini `minimax_settings`
@@ -17,17 +24,21 @@ Registered through the `pytest11` entry point; imports nothing heavy until a fix
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pluggy
 import pytest
 
 from .control import MiniMaxControl
 from .core.hosts import API_BASE_URL, CDN_URL, UNMATCHED_MODES
 from .core.mock import MiniMaxMock
 from .core.settings import SETTING_NAMES, Settings, SettingsError
+from .plugin.fast_sleep import fast_sleep
+from .plugin.guard import block_network
+from .plugin.report import describe, section_title
 
 if TYPE_CHECKING:
     from .payloads import Payloads
@@ -46,7 +57,17 @@ __all__ = [
 ]
 
 #: The fixtures this plugin offers, as the README lists them.
-FIXTURES: tuple[str, ...] = ("minimax_server", "minimax_respx", "minimax_payloads")
+FIXTURES: tuple[str, ...] = (
+    "minimax_server",
+    "minimax_respx",
+    "minimax_payloads",
+    "minimax_fast_sleep",
+)
+#: The fixtures that serve a mock (and yield a `MiniMaxControl`).
+SERVER_FIXTURES: tuple[str, ...] = ("minimax_server", "minimax_respx")
+#: What `pip install` brings the in-process router and the payload factories.
+EXTRA_HINT = "pip install 'mockminimax[pytest]'"
+JOURNAL_KEYS: tuple[str, ...] = ("masked", "full")
 
 
 #: ini option -> (help, default). The README's option table is checked against this.
@@ -59,7 +80,16 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
     "minimax_hosts": ("Extra API hosts minimax_respx answers, besides MiniMax's five.", ""),
     "minimax_gateway_urls": ("Gateway base URLs minimax_respx answers (/minimaxi/v1/...).", ""),
     "minimax_cdn_url": ("Download host minimax_respx puts in download_url and answers.", CDN_URL),
-    "minimax_unmatched": ("Other hosts under minimax_respx: passthrough or refuse.", "passthrough"),
+    "minimax_unmatched": ("Other hosts under minimax_respx: refuse or passthrough.", "refuse"),
+    "minimax_block_network": (
+        "Under minimax_respx with unmatched=refuse, refuse any client's non-loopback traffic.",
+        "true",
+    ),
+    "minimax_assert_all_fired": (
+        "Fail a test whose fault rules with times= or nth= never fired.",
+        "false",
+    ),
+    "minimax_journal_keys": ("Authorization in recorded requests: masked or full.", "masked"),
     "minimax_server_host": (
         "Interface minimax_server binds; the port is always a free one.",
         "127.0.0.1",
@@ -68,7 +98,17 @@ INI_OPTIONS: dict[str, tuple[str, str]] = {
 }
 
 #: Marker keywords besides the `Settings` fields.
-MARKER_OPTIONS: tuple[str, ...] = ("hosts", "gateway_urls", "cdn_url", "unmatched")
+MARKER_OPTIONS: tuple[str, ...] = (
+    "hosts",
+    "gateway_urls",
+    "cdn_url",
+    "unmatched",
+    "block_network",
+    "assert_all_fired",
+    "journal_keys",
+)
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
+_BOOLEANS.update({"false": False, "0": False, "no": False, "off": False})
 
 _INI_SETTINGS = {
     "minimax_seed": "seed",
@@ -82,10 +122,11 @@ _FIXTURE_DEFAULTS: dict[str, Any] = {"clock": "virtual", "seed": 0}
 
 _MARKER_DOC = (
     "minimax(*, seed=0, timing='fast', clock='virtual', api_keys=(), faults=(), hosts=(), "
-    "gateway_urls=(), cdn_url='https://video-product.cdn.minimax.io', "
-    "unmatched='passthrough', **settings): mockminimax options for this test, class or "
-    "module; any Settings field is accepted. The closest marker wins: test > class > module "
-    "> ini options."
+    "gateway_urls=(), cdn_url='https://video-product.cdn.minimax.io', unmatched='refuse', "
+    "block_network=True, assert_all_fired=False, journal_keys='masked', **settings): "
+    "mockminimax options for this test, class or module; any setting but host and port "
+    "(the fixtures' server binds once per session). The closest marker wins: test > class "
+    "> module > ini options."
 )
 
 
@@ -97,7 +138,17 @@ class FixtureOptions:
     hosts: tuple[str, ...] = ()
     gateway_urls: tuple[str, ...] = ()
     cdn_url: str = CDN_URL
-    unmatched: str = "passthrough"
+    unmatched: str = "refuse"
+    #: The network guard (`plugin.guard`); on only while `unmatched` is `refuse`.
+    block_network: bool = True
+    assert_all_fired: bool = False
+    journal_keys: str = "masked"
+
+    @property
+    def guards_network(self) -> bool:
+        """Whether a `minimax_respx` test runs under the network guard: `passthrough`
+        means the test wants httpx to reach other hosts, so the guard stands aside."""
+        return self.block_network and self.unmatched == "refuse"
 
     def merged(self, values: Mapping[str, Any]) -> FixtureOptions:
         """A copy with marker or ini values applied; raises `SettingsError` naming the key."""
@@ -128,10 +179,18 @@ def _plugin_value(name: str, value: Any) -> Any:
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             return tuple(value)
         raise SettingsError(name, f"{value!r} is not a list of strings")
+    if name in ("block_network", "assert_all_fired"):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+            return _BOOLEANS[value.strip().lower()]
+        raise SettingsError(name, f"{value!r} is not true or false")
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(name, f"{value!r} is not a non-empty string")
     if name == "unmatched" and value not in UNMATCHED_MODES:
         raise SettingsError(name, f"{value!r} is not one of {', '.join(UNMATCHED_MODES)}")
+    if name == "journal_keys" and value not in JOURNAL_KEYS:
+        raise SettingsError(name, f"{value!r} is not one of {', '.join(JOURNAL_KEYS)}")
     if name == "cdn_url" and not value.startswith(("http://", "https://")):
         raise SettingsError(name, f"{value!r} is not an http(s) URL")
     return value.strip()
@@ -159,6 +218,9 @@ def options_from_ini(config: pytest.Config) -> FixtureOptions:
         ("minimax_gateway_urls", "gateway_urls"),
         ("minimax_cdn_url", "cdn_url"),
         ("minimax_unmatched", "unmatched"),
+        ("minimax_block_network", "block_network"),
+        ("minimax_assert_all_fired", "assert_all_fired"),
+        ("minimax_journal_keys", "journal_keys"),
     ):
         value = _ini(config, ini_name)
         if value:
@@ -267,11 +329,14 @@ def begin_server(server: ServerThread, options: FixtureOptions) -> MiniMaxContro
             pytrace=False,
         )
     server.mock.configure(options.settings)
-    return MiniMaxControl(server.mock, server.url, kind="server")
+    return MiniMaxControl(server.mock, server.url, kind="server", journal_keys=options.journal_keys)
 
 
-def begin_respx(backend: InProcess, options: FixtureOptions) -> MiniMaxControl:
-    """Reset the in-process mock and build this test's router (not started yet)."""
+def begin_respx(
+    backend: InProcess, options: FixtureOptions, local_hosts: tuple[str, ...] = ()
+) -> MiniMaxControl:
+    """Reset the in-process mock and build this test's router (not started yet);
+    `local_hosts` pass through as loopback does."""
     cdn_url = options.settings.public_url or options.cdn_url
     backend.mock.configure(options.settings.replace(public_url=cdn_url))
     router = backend.router(
@@ -279,20 +344,79 @@ def begin_respx(backend: InProcess, options: FixtureOptions) -> MiniMaxControl:
         gateway_urls=options.gateway_urls,
         cdn_url=cdn_url,
         unmatched=options.unmatched,
+        local_hosts=local_hosts,
     )
     gateway = options.gateway_urls[0] if options.gateway_urls else None
     return MiniMaxControl(
-        backend.mock, API_BASE_URL, kind="respx", gateway_url=gateway, router=router
+        backend.mock,
+        API_BASE_URL,
+        kind="respx",
+        gateway_url=gateway,
+        router=router,
+        journal_keys=options.journal_keys,
     )
 
 
 @contextmanager
-def respx_for_test(backend: InProcess, options: FixtureOptions) -> Iterator[MiniMaxControl]:
-    """What `minimax_respx` does around a test: reset, then the router started and stopped."""
-    control = begin_respx(backend, options)
+def respx_for_test(
+    backend: InProcess, options: FixtureOptions, allow: tuple[str, ...] = ()
+) -> Iterator[MiniMaxControl]:
+    """What `minimax_respx` does around a test: reset, then the router started and stopped,
+    under the network guard (letting loopback and `allow` through) unless the options
+    lift it."""
+    control = begin_respx(backend, options, allow)
     assert control.router is not None
     with control.router:
-        yield control
+        if options.guards_network:
+            with block_network(allow):
+                yield control
+        else:
+            yield control
+
+
+def _missing_extra(fixture: str, exc: ImportError) -> str:
+    missing = exc.name or str(exc)
+    return f"mockminimax: {fixture} needs the pytest extra ({missing} is not installed): " + (
+        EXTRA_HINT
+    )
+
+
+# -- what a failing test reports, and the checks at teardown -----------------------------
+
+_CONTROLS = pytest.StashKey[dict[str, MiniMaxControl]]()
+
+
+def _track(request: pytest.FixtureRequest, fixture: str, control: MiniMaxControl) -> None:
+    request.node.stash.setdefault(_CONTROLS, {})[fixture] = control
+
+
+def _check_fired(control: MiniMaxControl, options: FixtureOptions) -> None:
+    __tracebackhide__ = True
+    if not options.assert_all_fired:
+        return
+    try:
+        control.assert_all_fired()
+    except AssertionError as exc:
+        problem = str(exc)
+    else:
+        return
+    pytest.fail(f"{problem} (assert_all_fired is on)", pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)  # the old-style wrapper: any pytest a base install meets
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
+    outcome = yield
+    report = outcome.get_result()
+    controls = item.stash.get(_CONTROLS, None)
+    if report.failed and controls:
+        for fixture, control in controls.items():
+            report.sections.append((section_title(fixture), describe(control)))
+    if call.when == "teardown" and controls is not None:
+        # Items live for the whole session: a control kept here would keep its router
+        # (and every test's before it) alive, for the garbage collector to walk each time.
+        del item.stash[_CONTROLS]
 
 
 # -- fixtures ----------------------------------------------------------------------------
@@ -316,26 +440,27 @@ def _minimax_live_server(pytestconfig: pytest.Config) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def minimax_server(
-    _minimax_live_server: ServerThread, _minimax_options: FixtureOptions
-) -> MiniMaxControl:
+    request: pytest.FixtureRequest,
+    _minimax_live_server: ServerThread,
+    _minimax_options: FixtureOptions,
+) -> Iterator[MiniMaxControl]:
     """A live MiniMax on 127.0.0.1:<free port>, reset for this test; `base_url` is its URL."""
-    return begin_server(_minimax_live_server, _minimax_options)
+    control = begin_server(_minimax_live_server, _minimax_options)
+    _track(request, "minimax_server", control)
+    yield control
+    _check_fired(control, _minimax_options)
 
 
 @pytest.fixture(scope="session")
 def _minimax_inprocess(pytestconfig: pytest.Config) -> Iterator[InProcess]:
     try:
         from .respx_router import InProcess
-    except ImportError as exc:  # httpx and respx are the test extra's, not the server's
-        missing = f"{exc.name or exc}"
+    except ImportError as exc:  # httpx and respx are the pytest extra's, not the server's
+        problem = _missing_extra("minimax_respx", exc)
     else:
-        missing = ""
-    if missing:
-        pytest.fail(
-            f"mockminimax: minimax_respx needs httpx and respx ({missing} is not installed): "
-            "pip install 'mockminimax[test]'",
-            pytrace=False,
-        )
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
     backend = InProcess(MiniMaxMock(pytestconfig.stash[_BASE].settings))
     try:
         yield backend
@@ -345,16 +470,56 @@ def _minimax_inprocess(pytestconfig: pytest.Config) -> Iterator[InProcess]:
 
 @pytest.fixture
 def minimax_respx(
-    _minimax_inprocess: InProcess, _minimax_options: FixtureOptions
+    request: pytest.FixtureRequest,
+    _minimax_inprocess: InProcess,
+    _minimax_options: FixtureOptions,
 ) -> Iterator[MiniMaxControl]:
     """httpx calls to the MiniMax hosts (and gateways, and downloads) answered in-process."""
-    with respx_for_test(_minimax_inprocess, _minimax_options) as control:
+    # The live server's interface stays reachable, whatever `minimax_server_host` says.
+    server_host = _ini(request.config, "minimax_server_host")
+    allow = (server_host,) if server_host else ()
+    with respx_for_test(_minimax_inprocess, _minimax_options, allow) as control:
+        _track(request, "minimax_respx", control)
         yield control
+    _check_fired(control, _minimax_options)
 
 
 @pytest.fixture
 def minimax_payloads(_minimax_options: FixtureOptions) -> Payloads:
     """Seeded factories of valid create bodies: text_to_video(), image_to_video(), ..."""
-    from .payloads import Payloads
+    try:
+        from .payloads import Payloads
+    except ImportError as exc:  # Faker is the pytest extra's
+        problem = _missing_extra("minimax_payloads", exc)
+    else:
+        return Payloads(seed=_minimax_options.settings.seed)
+    pytest.fail(problem, pytrace=False)
 
-    return Payloads(seed=_minimax_options.settings.seed)
+
+@pytest.fixture
+def minimax_fast_sleep(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The test's own `time.sleep(s)` and `await asyncio.sleep(s)` return at once and move
+    the virtual clock of the test's server fixture(s) on by `s`."""
+    __tracebackhide__ = True
+    used = [name for name in SERVER_FIXTURES if name in request.fixturenames]
+    if not used:
+        pytest.fail(
+            "mockminimax: minimax_fast_sleep moves a mock's clock: use it with "
+            "minimax_server or minimax_respx",
+            pytrace=False,
+        )
+    controls: list[MiniMaxControl] = [request.getfixturevalue(name) for name in used]
+    real = [name for name, c in zip(used, controls, strict=True) if c.settings.clock == "real"]
+    if real:
+        pytest.fail(
+            f"mockminimax: minimax_fast_sleep moves the virtual clock, and {', '.join(real)} "
+            "runs on clock='real': drop the clock option (virtual is the fixtures' default)",
+            pytrace=False,
+        )
+
+    def advance(seconds: float) -> None:
+        for control in controls:
+            control.advance(seconds)
+
+    with fast_sleep(advance):
+        yield

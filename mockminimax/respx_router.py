@@ -26,6 +26,7 @@ from respx.models import AllMockedAssertionError, ResolvedRoute, Route, RouteLis
 from .core.hosts import CDN_URL, MINIMAX_HOSTS, UNMATCHED_MODES
 from .core.mock import MiniMaxMock
 from .inprocess import AsyncASGITransport, SyncASGITransport
+from .plugin.guard import is_loopback
 from .server.app import create_app
 
 __all__ = [
@@ -41,7 +42,8 @@ SideEffectResult = httpx.Response | httpx.Request | Coroutine[Any, Any, httpx.Re
 
 
 class NotMiniMax(AllMockedAssertionError):
-    """A request `minimax_respx` refuses (`unmatched = refuse`).
+    """A request `minimax_respx` refuses (`unmatched = refuse`, the default): any host but
+    the ones it serves and loopback (a live server of the test's own, `minimax_server`).
 
     An `AllMockedAssertionError`, so respx still offers the request to any other router the
     test started; this message is shown only when none of them answers it either.
@@ -124,6 +126,7 @@ class InProcess:
         self._sync: SyncASGITransport | None = None
 
     def close(self) -> None:
+        self.mock.close()
         if self._sync is not None:
             self._sync.close()
             self._sync = None
@@ -134,10 +137,12 @@ class InProcess:
         hosts: Sequence[str] = (),
         gateway_urls: Sequence[str] = (),
         cdn_url: str = CDN_URL,
-        unmatched: str = "passthrough",
+        unmatched: str = "refuse",
+        local_hosts: Sequence[str] = (),
     ) -> MiniMaxRouter:
         """A router (not started) claiming the MiniMax hosts plus `hosts`, each gateway base
-        URL and the download host; everything else passes through or is refused."""
+        URL and the download host; everything else passes through or is refused, but for
+        loopback and `local_hosts` (the live server's interface), which always pass."""
         if unmatched not in UNMATCHED_MODES:
             raise ValueError(f"unmatched: {unmatched!r} is not one of {', '.join(UNMATCHED_MODES)}")
         router = MiniMaxRouter(assert_all_called=False, assert_all_mocked=True)
@@ -152,7 +157,8 @@ class InProcess:
         router.route(**_pattern(cdn), name=f"cdn {cdn}").mock(
             side_effect=self._forward(cdn.path.rstrip("/"))
         )
-        router.route(name="unmatched").mock(side_effect=_unmatched(router, unmatched))
+        local = frozenset(h.lower() for h in local_hosts)
+        router.route(name="unmatched").mock(side_effect=_unmatched(router, unmatched, local))
         router.seal()
         return router
 
@@ -206,16 +212,24 @@ def _inner_request(request: httpx.Request, prefix: str) -> httpx.Request:
     return httpx.Request(request.method, url, headers=request.headers, content=request.content)
 
 
-def _unmatched(router: MiniMaxRouter, mode: str) -> Callable[[httpx.Request], SideEffectResult]:
+def _unmatched(
+    router: MiniMaxRouter, mode: str, local: frozenset[str]
+) -> Callable[[httpx.Request], SideEffectResult]:
     def unmatched(request: httpx.Request) -> SideEffectResult:
         if _claimed_elsewhere(router, request):
             return None  # another respx router of this test answers it
-        if mode == "passthrough":
-            return request  # respx sends it for real
+        host = request.url.host
+        if mode == "passthrough" or is_loopback(host) or host.lower() in local:
+            return request  # respx sends it for real: on loopback it stays on this machine
         raise NotMiniMax(
             f"mockminimax refused {request.method} {request.url}: minimax_respx answers only "
-            f"the MiniMax hosts, the gateway base URLs and the download host it was given "
-            f"(unmatched = 'refuse'; use 'passthrough' to let other hosts through)"
+            f"the MiniMax hosts, the gateway base URLs and the download host it was given, "
+            f"and refuses {host} rather than reach the network. To let {host} through: "
+            f'@pytest.mark.minimax(unmatched="passthrough"), the ini option '
+            f"minimax_unmatched = passthrough, or a respx route of the test's own "
+            f'(minimax_respx.router.route(host="{host}").pass_through() or .respond(...)). '
+            f'To have the mock answer it as MiniMax: hosts=["{host}"] (a gateway: '
+            f"gateway_urls=[...])."
         )
 
     return unmatched

@@ -9,6 +9,7 @@ from mockminimax.core.mock import MiniMaxMock
 from mockminimax.inprocess import SyncASGITransport
 from mockminimax.server.app import create_app
 from mockminimax.server.runner import ServerThread
+from tests.receiver import Receiver
 
 KEY = "sk-api-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -57,3 +58,19 @@ def live_server(live_mock: MiniMaxMock) -> Iterator[ServerThread]:
 def live(live_server: ServerThread, live_mock: MiniMaxMock) -> ServerThread:
     live_mock.reset()
     return live_server
+
+
+@pytest.fixture(scope="session")
+def _receiver() -> Iterator[Receiver]:
+    receiver = Receiver().start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture
+def receiver(_receiver: Receiver) -> Receiver:
+    """A live webhook receiver on a loopback port, emptied for this test."""
+    _receiver.clear()
+    return _receiver

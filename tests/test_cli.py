@@ -454,6 +454,11 @@ def test_public_url_and_instant_timing_on_the_real_clock() -> None:
         (("--set", "nope=1"), {}, "nope"),
         (("--set", "max_tasks=zero"), {}, "max_tasks"),
         (("--set", "journal_size=0"), {}, "journal_size"),
+        (("--set", "max_files=0"), {}, "max_files"),
+        ((), {"max_file_store_bytes": "lots"}, "max_file_store_bytes"),
+        (("--set", "upload_format_check=maybe"), {}, "upload_format_check"),
+        ((), {"extra_templates": "12ab:media"}, "extra_templates"),
+        (("--set", "template_url_ttl=0"), {}, "template_url_ttl"),
         (("--set", "journal_size"), {}, "NAME=VALUE"),
         ((), {"clock": "sundial"}, "clock"),
         ((), {"seed": "abc"}, "seed"),
@@ -599,6 +604,17 @@ def test_validate_gateway_fills_its_defaults_and_passes_minimax_errors_through()
     passed = run_cli("validate", "--gateway", "-", stdin=text)
     assert passed.returncode == 1
     assert json.loads(passed.stdout) == api_answer(text.encode(), gateway=True).json()
+
+
+def test_validate_gateway_follows_the_gateway_profile() -> None:
+    text = json.dumps({"prompt": "a lighthouse", "enable_prompt_expansion": False})
+    docs = run_cli("validate", "--gateway", "-", stdin=text)
+    assert docs.returncode == 0, docs.stderr
+    assert json.loads(docs.stdout)["prompt_optimizer"] is True  # an unknown field, ignored
+    env = {**clean_env(), "MOCKMINIMAX_GATEWAY_PROFILE": "onehub-code"}
+    code = run_cli("validate", "--gateway", "-", stdin=text, env=env)
+    assert code.returncode == 0, code.stderr
+    assert json.loads(code.stdout)["prompt_optimizer"] is False  # the fork maps it
 
 
 def test_validate_missing_file_exits_2(tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 This module is the one source of truth for the model matrix; validation, the README's
 model table and the request factories all read it. Facts are from the reference
-(`minimax-video-api.md` §2-3); the two places the sources disagree are settings
-(`legacy_01_params`, `s2v_resolution`).
+(`minimax-video-api.md` §2-3); the places the sources disagree are settings
+(`legacy_01_params`, `s2v_resolution`, `legacy_models`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from enum import Enum
 __all__ = [
     "CAMERA_COMMANDS",
     "FPS",
+    "LEGACY_FPS",
     "MAX_PROMPT_CHARS",
     "MODELS",
     "RESOLUTIONS",
@@ -25,6 +26,8 @@ __all__ = [
 
 MAX_PROMPT_CHARS = 2000
 FPS = 24
+#: video-01's frame rate (cometapi's model page; the minimax-python README).
+LEGACY_FPS = 25
 
 
 class Mode(str, Enum):
@@ -78,6 +81,15 @@ class Model:
     default_resolution: str
     camera_commands: bool
     series_01: bool = False
+    fps: int = FPS
+    #: A 2024-25 name (`legacy_models`): per mode, the current model it stood for. Its
+    #: `duration` and `resolution` are taken whatever they say and the one output rendered,
+    #: as api.minimax.io took `duration: 5, resolution: "720p"` for video-01 (OBS-A).
+    stands_for: dict[Mode, str] | None = None
+
+    @property
+    def legacy(self) -> bool:
+        return self.stands_for is not None
 
     @property
     def modes(self) -> tuple[Mode, ...]:
@@ -114,6 +126,22 @@ MODELS: dict[str, Model] = {
         Model("I2V-01-live", {Mode.I2V: _SERIES_01}, "720P", False, series_01=True),
         Model("I2V-01", {Mode.I2V: _SERIES_01}, "720P", False, series_01=True),
         Model("S2V-01", {Mode.S2V: _SERIES_01}, "720P", False, series_01=True),
+        Model(
+            "video-01",
+            {Mode.T2V: _SERIES_01, Mode.I2V: _SERIES_01},
+            "720P",
+            False,
+            fps=LEGACY_FPS,
+            stands_for={Mode.T2V: "T2V-01", Mode.I2V: "I2V-01"},
+        ),
+        Model(
+            "video-01-live2d",
+            {Mode.I2V: _SERIES_01},
+            "720P",
+            False,
+            fps=LEGACY_FPS,
+            stands_for={Mode.I2V: "I2V-01-live"},
+        ),
     )
 }
 

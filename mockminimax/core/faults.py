@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTIONS",
+    "CALLBACK_KINDS",
+    "CALLBACK_ROUTES",
     "CONNECTION_KINDS",
     "DIRECTIVES",
     "KEYS",
@@ -54,13 +56,38 @@ __all__ = [
     "to_httpx_error",
 ]
 
-#: Route names a rule may match; the server's route list is tested against these.
-ROUTES = ("create", "query", "retrieve", "retrieve_content", "download", "any")
+#: The mock's own requests to a task's `callback_url`: the challenge, then status pushes.
+CALLBACK_ROUTES = ("challenge", "push")
+#: Route names a rule may match; the server's route list (plus the callback routes) is
+#: tested against these. `any` means any API call: callbacks are matched only by name.
+ROUTES = (
+    "create",
+    "query",
+    "retrieve",
+    "retrieve_content",
+    "download",
+    "upload",
+    "list_files",
+    "delete_file",
+    "template_create",
+    "template_query",
+    "list_tasks",
+    "delete_task",
+    "context_ir",
+    "regenerate",
+    *CALLBACK_ROUTES,
+    "any",
+)
+#: Routes that create a task, where `task` faults apply.
+TASK_ROUTES = ("create", "template_create")
 #: Surfaces a rule may match: `cdn` is the download host, which serves `download` only.
-SURFACES = ("official", "gateway", "cdn", "any")
+SURFACES = ("official", "gateway", "cdn", "v2", "any")
 CONNECTION_KINDS = ("reset", "stall", "truncate", "malformed")
 TASK_KINDS = ("fail", "stuck", "slow")
-ACTIONS = ("minimax_error", "http_status", "connection", "task")
+#: What a `callback` rule does to a delivery (`fail` on the challenge, the rest on pushes;
+#: `corrupt` on either).
+CALLBACK_KINDS = ("drop", "duplicate", "reorder", "corrupt", "fail")
+ACTIONS = ("minimax_error", "http_status", "connection", "task", "callback")
 
 #: A `task=fail` rule without `code` fails the task as the real service does most often:
 #: 1027, the generated video flagged.
@@ -222,13 +249,19 @@ _READERS: dict[str, Callable[[Key, Any], Any]] = {
 #: Every rule key, in the order the README lists them and `to_text` writes them.
 KEYS: tuple[Key, ...] = (
     Key("route", "match", "choice", "the call: create, query, files/retrieve, "
-        "files/retrieve_content, a download_url (default any)", ROUTES),
-    Key("surface", "match", "choice", "official `/v1`, gateway `/minimaxi/v1`, or the download "
-        "host cdn (default any)", SURFACES),
+        "files/retrieve_content, a download_url, files/upload (upload), files/list "
+        "(list_files), files/delete (delete_file), the Video Agent's create and query "
+        "(template_create, template_query); V2 also list_tasks, delete_task, context_ir, "
+        "regenerate (default any: every API call); or the mock's own calls to a "
+        "callback_url, its `challenge` and each status `push`", ROUTES),
+    Key("surface", "match", "choice", "official `/v1`, gateway `/minimaxi/v1`, V2 `/v2`, or the "
+        "download host cdn (default any)", SURFACES),
     Key("model", "match", "text", "the create body's model, ignoring case; only creates carry one"),
     Key("prompt_contains", "match", "text",
         "text in the create body's prompt, ignoring case; only creates carry one"),
     Key("api_key", "match", "text", "the caller's key (the `Bearer ` and `sk-` prefixes ignored)"),
+    Key("status", "match", "text", "with `route=push`: only pushes of this status word, "
+        "ignoring case (`processing`, `success`, `failed` on V1)"),
     Key("probability", "when", "number", "chance of firing on each matching call, drawn from the "
         "seeded source", low=0, high=1),
     Key("nth", "when", "ints", "only these of the matching calls that reach the rule, 1-based: "
@@ -253,6 +286,11 @@ KEYS: tuple[Key, ...] = (
         f"{DEFAULT_FAIL_CODE}; 1026 for a sensitive prompt)", low=1),
     Key("factor", "action", "number", f"with `task=slow`: how many times longer each phase takes "
         f"(default {_num(DEFAULT_SLOW_FACTOR)})", low=1, high=1000),
+    Key("callback", "action", "choice", "with `route=push`: `drop` the push (recorded, "
+        "not sent), send it twice (`duplicate`), hold it and send it after the next push "
+        "(`reorder`), send it with a `corrupt` body (cut in half: not JSON); with "
+        "`route=challenge`: `fail` it whatever the receiver answers, or `corrupt` it",
+        CALLBACK_KINDS),
     Key("delay", "latency", "number",
         "seconds to wait before answering (wall time, even on the virtual clock); alone or with "
         "any action", low=0, high=MAX_DELAY),
@@ -269,6 +307,7 @@ _DETAILS: dict[str, tuple[str, str | None]] = {
     "content_type": ("body", None),
     "code": ("task", "fail"),
     "factor": ("task", "slow"),
+    "status": ("route", "push"),
     "jitter": ("delay", None),
 }
 
@@ -289,6 +328,7 @@ class FaultRule:
     model: str | None = None
     prompt_contains: str | None = None
     api_key: str | None = None
+    status: str | None = None
     probability: float | None = None
     nth: tuple[int, ...] = ()
     times: int | None = None
@@ -302,6 +342,7 @@ class FaultRule:
     task: str | None = None
     code: int | None = None
     factor: float | None = None
+    callback: str | None = None
     delay: float | None = None
     jitter: float | None = None
     id: str | None = None
@@ -327,7 +368,7 @@ class FaultRule:
         if not actions and self.delay is None:
             raise FaultRuleError(
                 "action", "a rule needs an action: minimax_error, http_status, connection, "
-                "task, or a delay",
+                "task, callback, or a delay",
             )  # fmt: skip
         for name, (needs, value) in _DETAILS.items():
             if getattr(self, name) is None:
@@ -353,8 +394,26 @@ class FaultRule:
         for name in ("model", "prompt_contains"):
             if getattr(self, name) is not None and not_create:
                 raise FaultRuleError(name, "only create calls carry a model and a prompt")
-        if self.task is not None and not_create:
-            raise FaultRuleError("task", "task faults apply to create calls (route create or any)")
+        if self.task is not None and (self.route not in (*TASK_ROUTES, "any") or download):
+            raise FaultRuleError(
+                "task", "task faults apply to create calls (route create, template_create or any)"
+            )
+        self._check_callback()
+
+    def _check_callback(self) -> None:
+        on_callback = self.route in CALLBACK_ROUTES
+        if self.callback is not None and not on_callback:
+            raise FaultRuleError("callback", "goes with route=push or route=challenge")
+        if on_callback:
+            for name in ("minimax_error", "http_status", "connection"):
+                if getattr(self, name) is not None:
+                    raise FaultRuleError(
+                        name, "callbacks are the mock's own requests: use callback=... or delay"
+                    )
+        if self.callback in ("drop", "duplicate", "reorder") and self.route != "push":
+            raise FaultRuleError("callback", f"{self.callback} goes with route=push")
+        if self.callback == "fail" and self.route != "challenge":
+            raise FaultRuleError("callback", "fail goes with route=challenge")
 
     # -- counters ---------------------------------------------------------------------
 
@@ -371,11 +430,15 @@ class FaultRule:
     # -- matching ---------------------------------------------------------------------
 
     def matches(self, call: FaultCall) -> bool:
-        if self.route != "any" and self.route != call.route:
+        if self.route != call.route and (self.route != "any" or call.route in CALLBACK_ROUTES):
+            return False
+        if self.status is not None and (call.status or "").lower() != self.status.lower():
             return False
         if self.surface != "any" and self.surface != call.surface:
             return False
-        if (self.task is not None or self.model or self.prompt_contains) and call.route != "create":
+        if (self.model or self.prompt_contains) and call.route != "create":
+            return False
+        if self.task is not None and call.route not in TASK_ROUTES:
             return False
         if self.minimax_error is not None and call.surface == "cdn":
             return False
@@ -457,6 +520,8 @@ class FaultCall:
     model: str | None = None
     prompt: str | None = None
     api_key: str | None = None
+    #: The status word of a callback push.
+    status: str | None = None
 
 
 # -- reading rules ----------------------------------------------------------------------
@@ -559,6 +624,11 @@ def parse_rules(value: Any) -> tuple[FaultRule, ...]:
 
 
 def _one_shot(mapping: dict[str, Any], source: str) -> FaultRule:
+    if "callback" in mapping or str(mapping.get("route", "")).lower() in CALLBACK_ROUTES:
+        raise FaultRuleError(
+            "callback", f"callback faults act after the request; a one-request rule ({source}) "
+            "cannot hold one: install it (--fault, /_mock/faults, faults.add)",
+        )  # fmt: skip
     for name in _COUNTING:
         if name in mapping:
             raise FaultRuleError(name, f"counts calls; a one-request rule ({source}) cannot")

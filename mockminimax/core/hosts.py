@@ -21,4 +21,4 @@ API_BASE_URL = "https://api.minimax.io"
 #: The download host real `download_url`s point at (AliyunOSS behind a CDN).
 CDN_URL = "https://video-product.cdn.minimax.io"
 #: What the in-process router does with requests for any other host.
-UNMATCHED_MODES: tuple[str, ...] = ("passthrough", "refuse")
+UNMATCHED_MODES: tuple[str, ...] = ("refuse", "passthrough")

@@ -27,6 +27,7 @@ __all__ = [
     "encode_png",
     "inspect_image",
     "png_data_url",
+    "sniff_image",
 ]
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # "< 20 MB": exactly this many bytes or more is rejected
@@ -74,6 +75,23 @@ def inspect_image(value: str) -> ImageInfo:
     if value[:5].lower() == "data:":
         return _inspect_data_url(value)
     return _inspect_url(value)
+
+
+def sniff_image(data: bytes) -> tuple[str, int | None, int | None] | None:
+    """The format ("jpeg", "png", "webp") and size of raw image bytes, read from the header
+    alone; None when the bytes are none of these, the size None when the header is unreadable.
+
+    For bytes that arrive without a data URL around them (uploaded files).
+    """
+    try:
+        fmt = _sniff_format(data)
+    except ImageRejected:
+        return None
+    try:
+        width, height = _DIMENSION_READERS[fmt](data)
+    except ImageRejected:
+        return fmt, None, None
+    return fmt, width, height
 
 
 def encode_png(width: int, height: int, rgb: tuple[int, int, int] = (200, 120, 40)) -> bytes:

@@ -109,8 +109,13 @@ class JournalEntry:
     @property
     def headers(self) -> dict[str, str]:
         """The request headers, Authorization masked."""
+        return self.header_dict(mask_keys=True)
+
+    def header_dict(self, *, mask_keys: bool = True) -> dict[str, str]:
+        """The request headers; Authorization masked unless `mask_keys` is false (a test
+        that checks the exact key its client sent asks for it in full)."""
         decoded = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_headers}
-        if "authorization" in decoded:
+        if mask_keys and "authorization" in decoded:
             decoded["authorization"] = _mask(decoded["authorization"])
         return decoded
 

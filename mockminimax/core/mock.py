@@ -13,16 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from .callbacks import Dialect, V1Dialect
 from .clock import MAX_CLOCK, Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
+from .delivery import CallbackEngine
 from .faults import FaultRule, FaultRules
+from .files import FileStore, FileTooLarge, StoredFile, check_upload
 from .ids import IdSource
 from .journal import Journal
 from .params import whole_number
 from .ratelimit import RateLimiter
 from .settings import Settings
 from .tasks import Status, Task, TaskStore
+from .tasks_v2 import V2Tasks
+from .templates import is_template
 from .validation import VideoRequest, validate_create
+from .validation_v2 import V2Request
 from .videos import Video, VideoLibrary
 
 __all__ = ["DownloadRefused", "MiniMaxMock"]
@@ -44,9 +50,11 @@ class DownloadRefused(Exception):
 class FileObject:
     task: Task
     download_url: str
+    #: The mirror URL raw upstream objects carried in 2025 (`backup_download_url` setting).
+    backup_download_url: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "file_id": int(self.task.file_id),
             "bytes": 0,
             "created_at": int(self.task.finished_at or self.task.created_at),
@@ -54,6 +62,9 @@ class FileObject:
             "purpose": "video_generation",
             "download_url": self.download_url,
         }
+        if self.backup_download_url is not None:
+            body["backup_download_url"] = self.backup_download_url
+        return body
 
 
 class MiniMaxMock:
@@ -63,6 +74,12 @@ class MiniMaxMock:
         base = settings or Settings()
         self._lock = threading.RLock()
         self.videos = VideoLibrary()
+        #: The background deliveries to `callback_url`s (see `core.delivery`).
+        self.callbacks = CallbackEngine(self)
+        #: How V1 tasks (official and gateway) are called back.
+        self.v1_callbacks = V1Dialect(self)
+        #: The V2 (H3) view of the same tasks: status words, bodies, list, cancel, delete.
+        self.v2 = V2Tasks(self)
         self.configure(base.merged(overrides) if overrides else base)
 
     def configure(self, settings: Settings) -> None:
@@ -78,6 +95,11 @@ class MiniMaxMock:
                 RealClock() if settings.clock == "real" else VirtualClock(settings.start_time)
             )
             self.store = TaskStore(settings.max_tasks)
+            self.files = FileStore(
+                settings.max_files,
+                settings.max_file_store_bytes,
+                scoped=settings.scope_tasks_by_key,
+            )
             self.journal = Journal(settings.journal_size, settings.journal_bytes)
             self.timing = settings.timing_profile
             self.polls_mode = settings.clock == "polls"
@@ -85,6 +107,7 @@ class MiniMaxMock:
             self.limiter = RateLimiter(settings.rpm)
             self._secret = hashlib.sha256(f"mockminimax:{self.ids.seed}".encode()).digest()
             self.access_key_id = "LTAI5t" + hashlib.sha256(self._secret).hexdigest()[:18]
+            self.callbacks.configure(settings)
 
     # -- time -------------------------------------------------------------------------
 
@@ -95,7 +118,9 @@ class MiniMaxMock:
         """Move the virtual clock on; on wall time this is refused, not faked."""
         if not isinstance(self.clock, VirtualClock):
             raise ValueError("the clock is real; start the mock with clock='virtual' to move it")
-        return self.clock.advance(seconds)
+        now = self.clock.advance(seconds)
+        self.callbacks.tick()
+        return now
 
     # -- auth -------------------------------------------------------------------------
 
@@ -118,17 +143,27 @@ class MiniMaxMock:
 
     def create_task(
         self,
-        request: VideoRequest,
+        request: VideoRequest | V2Request,
         api_key: str | None,
         surface: str,
         fault: FaultRule | None = None,
+        callback_dialect: Dialect[Task] | None = None,
+        folder: str = "video",
+        *,
+        id_digits: int = 15,
     ) -> Task:
-        """A new task; a `task` fault rule that fired on this create shapes its life."""
+        """A new task; a `task` fault rule that fired on this create shapes its life.
+
+        `folder` is the download path's (V1 `video`, V2 `rollout`, as the real URLs have);
+        `id_digits`: V1 and V2 task IDs have 15 digits, the Video Agent's 18. A
+        `callback_url` in the request is called back in `callback_dialect`'s words and body
+        shape (V1's by default); a surface with its own words passes its own.
+        """
         now = self.now()
         with self._lock:
-            task_id = self.ids.digits(15)
+            task_id = self.ids.digits(id_digits)
             while self.store.get(task_id) is not None:
-                task_id = self.ids.digits(15)
+                task_id = self.ids.digits(id_digits)
             day = time.strftime("%Y-%m-%d", time.gmtime(now))
             task = Task(
                 task_id=task_id,
@@ -137,7 +172,7 @@ class MiniMaxMock:
                 api_key=api_key,
                 request=request.stored(),
                 created_at=now,
-                cdn_path=f"/inference_output/video/{day}/{self.ids.uuid()}/{_FILE_NAME}",
+                cdn_path=f"/inference_output/{folder}/{day}/{self.ids.uuid()}/{_FILE_NAME}",
                 surface=surface,
             )
             if fault is not None and fault.task is not None:
@@ -149,12 +184,22 @@ class MiniMaxMock:
                 elif fault.factor is not None:
                     task.slowdown = fault.factor
             self.store.add(task)
+        if request.callback_url is not None:
+            self.callbacks.watch(
+                task.task_id, request.callback_url, callback_dialect or self.v1_callbacks, task,
+                surface=surface, api_key=api_key,
+            )  # fmt: skip
         return task
 
-    def find_task(self, ref: str, api_key: str | None = None) -> Task | None:
-        """A task by any of its IDs, if the caller may see it."""
+    def find_task(
+        self, ref: str, api_key: str | None = None, *, v2: bool | None = False
+    ) -> Task | None:
+        """A task by any of its IDs, if the caller may see it; V1 and V2 tasks are apart
+        (`v2=None`: either kind, for the control API)."""
         task = self.store.find(ref)
         if task is None or not self._visible(task, api_key):
+            return None
+        if v2 is not None and (task.surface == "v2") != v2:
             return None
         return task
 
@@ -176,16 +221,19 @@ class MiniMaxMock:
         status = self.status(task)
         if self.polls_mode and not status.finished and task.forced is None:
             task.polls += 1
+            self.callbacks.touch(task.task_id)
         return status
 
     def force(self, task: Task, status: Status | None, code: int | None = None) -> None:
         """Pin a task to a status (`None` lets the clock drive it again)."""
         with self._lock:
             task.forced = status
+            task.cancelled_at = None
             task.forced_code = (code or 1027) if status is Status.FAIL else None
             task.finished_at = None
             if status is not None and status.finished:
                 task.finished_at = self.now()
+        self.callbacks.touch(task.task_id)
 
     def query_body(self, task: Task, status: Status) -> dict[str, Any]:
         """The V1 query answer, shaped as the real service shapes it."""
@@ -202,26 +250,61 @@ class MiniMaxMock:
         body["base_resp"] = {"status_code": code, "status_msg": message_for(code)}
         return body
 
+    # -- uploads ----------------------------------------------------------------------
+
+    def upload_file(
+        self, purpose: str, filename: str, data: bytes, api_key: str | None
+    ) -> StoredFile:
+        """Check and keep an upload; ApiError 2013 names the field at fault, and a refused
+        upload draws no ID and evicts nothing."""
+        media = check_upload(
+            purpose, filename, data, check_format=self.settings.upload_format_check == "purpose"
+        )
+        try:
+            self.files.admit(len(data))
+        except FileTooLarge as exc:
+            raise ApiError(2013, f"invalid params, file: {exc}", field="file") from None
+        with self._lock:
+            file_id = self.ids.digits(15)
+            while file_id in self.files or self.store.by_file(file_id) is not None:
+                file_id = self.ids.digits(15)
+            file = StoredFile(file_id, filename, purpose, data, media, api_key, self.now())
+            self.files.add(file)
+        return file
+
     # -- files ------------------------------------------------------------------------
 
     def find_file(self, file_id: str, api_key: str | None) -> Task | None:
-        """The finished task owning `file_id`; files exist only once a task succeeds."""
+        """The finished task owning `file_id`; files exist only once a task succeeds.
+        A Video Agent task has no file: its query hands out `video_url` itself."""
         task = self.store.by_file(file_id.strip())
-        if task is None or not self._visible(task, api_key):
+        if (
+            task is None
+            or not self._visible(task, api_key)
+            or is_template(task)
+            or task.surface == "v2"
+        ):
             return None
         return task if self.status(task) is Status.SUCCESS else None
 
     def file_object(self, task: Task, base_url: str) -> FileObject:
-        expires = int(self.now()) + self.settings.download_ttl
+        url = self.signed_url(task.cdn_path, base_url)
+        # The real mirror is another bucket; the mock's one host serves both names.
+        return FileObject(task, url, url if self.settings.backup_download_url else None)
+
+    def signed_url(self, path: str, base_url: str, ttl: int | None = None) -> str:
+        """A download URL for `path` on the mock's download host, valid for `ttl` seconds
+        (default `download_ttl`), signed as the storage signs its URLs."""
+        expires = int(self.now()) + (self.settings.download_ttl if ttl is None else ttl)
         root = (self.settings.public_url or base_url).rstrip("/")
-        url = (
-            f"{root}{task.cdn_path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
-            f"&Signature={quote(self._sign(task.cdn_path, expires), safe='')}"
+        return (
+            f"{root}{path}?Expires={expires}&OSSAccessKeyId={self.access_key_id}"
+            f"&Signature={quote(self._sign(path, expires), safe='')}"
         )
-        return FileObject(task, url)
 
     def video(self, task: Task) -> Video:
-        return self.videos.get(task.request.width, task.request.height, task.frames)
+        req = task.request
+        return self.videos.get(req.width, req.height, task.frames, req.fps, audio=task.audio)
 
     def _sign(self, path: str, expires: int) -> str:
         mac = hmac.new(self._secret, f"GET\n\n\n{expires}\n{path}".encode(), hashlib.sha1)
@@ -232,6 +315,11 @@ class MiniMaxMock:
         task = self.store.by_path(path)
         if task is None or self.status(task) is not Status.SUCCESS:
             raise DownloadRefused(404, "NoSuchKey", "The specified key does not exist.")
+        self.verify_signature(path, params)
+        return task
+
+    def verify_signature(self, path: str, params: dict[str, str]) -> None:
+        """Refuse, as the storage does, a URL whose signature is missing, wrong or expired."""
         # MAX_CLOCK plus any download_ttl: every Expires the mock signs reads back.
         expires = whole_number(params.get("Expires", ""), 10 * MAX_CLOCK)
         signature = params.get("Signature", "")
@@ -250,7 +338,6 @@ class MiniMaxMock:
             )
         if self.now() > expires:
             raise DownloadRefused(403, "AccessDenied", "Request has expired.")
-        return task
 
     # -- control ----------------------------------------------------------------------
 
@@ -260,12 +347,18 @@ class MiniMaxMock:
         rules added since are dropped) with their counters at zero."""
         with self._lock:
             self.store.clear()
+            self.files.clear()
             self.journal.clear()
             self.faults.restore()
             self.limiter.clear()
             self.ids.reseed()
             if isinstance(self.clock, VirtualClock):
                 self.clock.set(self.settings.start_time)
+            self.callbacks.reset()
+
+    def close(self) -> None:
+        """Stop the background work (callback deliveries); a later callback restarts it."""
+        self.callbacks.close()
 
     def task_json(self, task: Task) -> dict[str, Any]:
         """How the control API and fixtures show a task: every ID and where it stands."""
@@ -285,4 +378,5 @@ class MiniMaxMock:
             "finishes_at": None if task.stuck else task.finish_time(self.timing),
             "polls": task.polls,
             "request": task.request.to_json(),
+            **(self.v2.control_fields(task) if task.surface == "v2" else {}),
         }

@@ -1,61 +1,24 @@
-"""Pure-Python generator of a small, real, playable H.264 MP4 (colour bars).
+"""Pure-Python writer of a small, real, playable MP4: H.264 colour bars, optionally with AAC.
 
 The mock must hand out genuine MP4 files that players and FFmpeg accept, without depending
-on ffmpeg (or any native encoder) at runtime and without encoding per request.  The trick is
-that no real encoding is needed: frame 0 is an IDR picture made only of raw I_PCM macroblocks
-(vertical colour bars) and every later frame is a P picture that skips all macroblocks, so it
-repeats frame 0.  Rendering is a handful of byte joins, fast enough that each distinct size is
-simply rendered once and cached by the caller.
+on ffmpeg (or any native encoder) at runtime and without encoding per request.  No real
+encoding is needed: the video repeats one raw picture (`core/h264.py`) and the audio is
+silence (`core/aac.py`), so rendering is a handful of byte joins, fast enough that each
+distinct shape is simply rendered once and cached by the caller (`core/videos.py`).
+
+This module holds only the container: ``ftyp``, ``moov`` (one video track, and an audio
+track when asked), then ``mdat``, laid out for progressive playback.
 """
 
 from __future__ import annotations
 
-import re
 import struct
+from collections.abc import Sequence
+
+from .aac import FRAME_SAMPLES, SAMPLE_RATE, AacTrack, encode_tone
+from .h264 import H264Stream, encode_bars
 
 __all__ = ["render_mp4"]
-
-# H.264 constants: Constrained Baseline is profile_idc 66 with constraint_set1_flag; we also set
-# constraint_set0_flag (the stream obeys Baseline too), like x264 does ("42 C0 xx").
-_PROFILE_IDC = 66
-_CONSTRAINT_FLAGS = 0xC0
-_LOG2_MAX_FRAME_NUM = 4  # MaxFrameNum = 16; frame_num wraps, POC type 2 handles that.
-_MAX_FRAME_NUM = 1 << _LOG2_MAX_FRAME_NUM
-
-# (level_idc, MaxMBPS, MaxFS) from ITU-T H.264 Table A-1 (level 1b omitted).
-_LEVELS: tuple[tuple[int, int, int], ...] = (
-    (10, 1485, 99),
-    (11, 3000, 396),
-    (12, 6000, 396),
-    (13, 11880, 396),
-    (20, 11880, 396),
-    (21, 19800, 792),
-    (22, 20250, 1620),
-    (30, 40500, 1620),
-    (31, 108000, 3600),
-    (32, 216000, 5120),
-    (40, 245760, 8192),
-    (41, 245760, 8192),
-    (42, 522240, 8704),
-    (50, 589824, 22080),
-    (51, 983040, 36864),
-    (52, 2073600, 36864),
-    (60, 4177920, 139264),
-    (61, 8355840, 139264),
-    (62, 16711680, 139264),
-)
-
-# 100% colour bars, BT.601 limited range (Y, Cb, Cr): white, yellow, cyan, green, magenta, red,
-# blue.  All values lie in 16..240, so the I_PCM payload never contains a zero byte.
-_BARS: tuple[tuple[int, int, int], ...] = (
-    (235, 128, 128),
-    (210, 16, 146),
-    (170, 166, 16),
-    (145, 54, 34),
-    (106, 202, 222),
-    (81, 90, 240),
-    (41, 240, 110),
-)
 
 # MP4 timing: like ffmpeg at 24 fps (timescale 12288), one frame lasts 512 media ticks.
 _TICKS_PER_FRAME = 512
@@ -63,197 +26,8 @@ _MAX_U32 = 0xFFFFFFFF
 _MAX_FRAMES = _MAX_U32 // _TICKS_PER_FRAME  # keeps every 32-bit duration field in range
 _MAX_FPS = _MAX_U32 // _TICKS_PER_FRAME
 
-_EMULATION_RE = re.compile(rb"\x00\x00(?=[\x00-\x03])")
-
-# ue(25) (mb_type I_PCM) = "000011010", then 7 pcm_alignment_zero_bits, when the macroblock
-# starts byte-aligned, i.e. after every preceding I_PCM macroblock.
-_PCM_MB_PREFIX = b"\x0d\x00"
-
 _IDENTITY_MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-
-
-class _BitWriter:
-    """MSB-first bit writer for the few small headers (PCM samples are joined as bytes)."""
-
-    __slots__ = ("_acc", "_nbits")
-
-    def __init__(self) -> None:
-        self._acc = 0
-        self._nbits = 0
-
-    def u(self, nbits: int, value: int) -> None:
-        """Write ``value`` as an ``nbits``-bit unsigned integer, u(n)."""
-        if value < 0 or value >> nbits:
-            raise ValueError(f"{value} does not fit in {nbits} bits")
-        self._acc = (self._acc << nbits) | value
-        self._nbits += nbits
-
-    def ue(self, value: int) -> None:
-        """Write an unsigned Exp-Golomb code, ue(v)."""
-        code = value + 1
-        self.u(2 * code.bit_length() - 1, code)
-
-    def se(self, value: int) -> None:
-        """Write a signed Exp-Golomb code, se(v)."""
-        self.ue(2 * value - 1 if value > 0 else -2 * value)
-
-    def align_zero(self) -> None:
-        """Pad with zero bits up to the next byte boundary."""
-        self.u(-self._nbits % 8, 0)
-
-    def trailing_bits(self) -> None:
-        """Write rbsp_trailing_bits(): a stop bit, then zero bits to the byte boundary."""
-        self.u(1, 1)
-        self.align_zero()
-
-    def to_bytes(self) -> bytes:
-        """Return the written bits; the writer must be byte-aligned."""
-        if self._nbits % 8:
-            raise ValueError("bit writer is not byte-aligned")
-        return self._acc.to_bytes(self._nbits // 8, "big")
-
-
-def _nal(nal_ref_idc: int, nal_unit_type: int, *rbsp: bytes) -> bytes:
-    """Build a NAL unit: header byte plus the RBSP (given in parts) with emulation prevention.
-
-    The header byte is never zero, so running the regex over it too changes nothing; when
-    nothing needs escaping, ``re.sub`` returns its input, so a big slice is copied only once.
-    """
-    nal = b"".join((bytes((nal_ref_idc << 5 | nal_unit_type,)), *rbsp))
-    return _EMULATION_RE.sub(b"\x00\x00\x03", nal)
-
-
-def _level_idc(mb_width: int, mb_height: int, fps: int) -> int:
-    """Lowest level whose frame size, MB rate and frame dimensions allow this stream."""
-    frame_mbs = mb_width * mb_height
-    for level_idc, max_mbps, max_fs in _LEVELS:
-        if (
-            frame_mbs <= max_fs
-            and frame_mbs * fps <= max_mbps
-            and max(mb_width, mb_height) ** 2 <= 8 * max_fs
-        ):
-            return level_idc
-    return _LEVELS[-1][0]
-
-
-def _sps(width: int, height: int, fps: int, mb_width: int, mb_height: int, level: int) -> bytes:
-    w = _BitWriter()
-    w.u(8, _PROFILE_IDC)
-    w.u(8, _CONSTRAINT_FLAGS)
-    w.u(8, level)
-    w.ue(0)  # seq_parameter_set_id
-    w.ue(_LOG2_MAX_FRAME_NUM - 4)
-    w.ue(2)  # pic_order_cnt_type: POC follows frame_num, output order == decode order
-    w.ue(1)  # max_num_ref_frames
-    w.u(1, 0)  # gaps_in_frame_num_value_allowed_flag
-    w.ue(mb_width - 1)
-    w.ue(mb_height - 1)  # pic_height_in_map_units_minus1
-    w.u(1, 1)  # frame_mbs_only_flag
-    w.u(1, 1)  # direct_8x8_inference_flag
-    crop_right = (mb_width * 16 - width) // 2  # CropUnitX = CropUnitY = 2 for 4:2:0 frames
-    crop_bottom = (mb_height * 16 - height) // 2
-    if crop_right or crop_bottom:
-        w.u(1, 1)  # frame_cropping_flag
-        w.ue(0)
-        w.ue(crop_right)
-        w.ue(0)
-        w.ue(crop_bottom)
-    else:
-        w.u(1, 0)
-    w.u(1, 1)  # vui_parameters_present_flag
-    w.u(1, 1)  # aspect_ratio_info_present_flag
-    w.u(8, 1)  # aspect_ratio_idc: 1:1 (square pixels)
-    w.u(1, 0)  # overscan_info_present_flag
-    w.u(1, 1)  # video_signal_type_present_flag
-    w.u(3, 5)  # video_format: unspecified
-    w.u(1, 0)  # video_full_range_flag: limited range
-    w.u(1, 1)  # colour_description_present_flag
-    w.u(8, 6)  # colour_primaries: SMPTE 170M (BT.601)
-    w.u(8, 6)  # transfer_characteristics: SMPTE 170M
-    w.u(8, 6)  # matrix_coefficients: SMPTE 170M
-    w.u(1, 0)  # chroma_loc_info_present_flag
-    w.u(1, 1)  # timing_info_present_flag
-    w.u(32, 1)  # num_units_in_tick
-    w.u(32, 2 * fps)  # time_scale: two ticks (fields) per frame
-    w.u(1, 1)  # fixed_frame_rate_flag
-    w.u(1, 0)  # nal_hrd_parameters_present_flag
-    w.u(1, 0)  # vcl_hrd_parameters_present_flag
-    w.u(1, 0)  # pic_struct_present_flag
-    w.u(1, 1)  # bitstream_restriction_flag: tell decoders there is no reordering delay
-    w.u(1, 1)  # motion_vectors_over_pic_boundaries_flag
-    w.ue(0)  # max_bytes_per_pic_denom: no limit
-    w.ue(0)  # max_bits_per_mb_denom: no limit
-    w.ue(0)  # log2_max_mv_length_horizontal: every motion vector is zero
-    w.ue(0)  # log2_max_mv_length_vertical
-    w.ue(0)  # max_num_reorder_frames
-    w.ue(1)  # max_dec_frame_buffering
-    w.trailing_bits()
-    return _nal(3, 7, w.to_bytes())
-
-
-def _pps() -> bytes:
-    w = _BitWriter()
-    w.ue(0)  # pic_parameter_set_id
-    w.ue(0)  # seq_parameter_set_id
-    w.u(1, 0)  # entropy_coding_mode_flag: CAVLC
-    w.u(1, 0)  # bottom_field_pic_order_in_frame_present_flag
-    w.ue(0)  # num_slice_groups_minus1
-    w.ue(0)  # num_ref_idx_l0_default_active_minus1
-    w.ue(0)  # num_ref_idx_l1_default_active_minus1
-    w.u(1, 0)  # weighted_pred_flag
-    w.u(2, 0)  # weighted_bipred_idc
-    w.se(0)  # pic_init_qp_minus26
-    w.se(0)  # pic_init_qs_minus26
-    w.se(0)  # chroma_qp_index_offset
-    w.u(1, 1)  # deblocking_filter_control_present_flag
-    w.u(1, 0)  # constrained_intra_pred_flag
-    w.u(1, 0)  # redundant_pic_cnt_present_flag
-    w.trailing_bits()
-    return _nal(3, 8, w.to_bytes())
-
-
-def _idr_slice(mb_width: int, mb_height: int) -> bytes:
-    """IDR picture: one I slice of I_PCM macroblocks showing vertical colour bars."""
-    w = _BitWriter()
-    w.ue(0)  # first_mb_in_slice
-    w.ue(7)  # slice_type: I (all slices of the picture)
-    w.ue(0)  # pic_parameter_set_id
-    w.u(_LOG2_MAX_FRAME_NUM, 0)  # frame_num
-    w.ue(0)  # idr_pic_id
-    w.u(1, 0)  # no_output_of_prior_pics_flag
-    w.u(1, 0)  # long_term_reference_flag
-    w.se(0)  # slice_qp_delta
-    w.ue(1)  # disable_deblocking_filter_idc (a no-op anyway: I_PCM has QP 0)
-    w.ue(25)  # mb_type of the first macroblock: I_PCM
-    w.align_zero()  # pcm_alignment_zero_bits
-    header = w.to_bytes()
-
-    # Samples of one macroblock per bar: 256 luma, 64 Cb, 64 Cr (all constant).
-    pcm = [bytes((y,)) * 256 + bytes((cb,)) * 64 + bytes((cr,)) * 64 for y, cb, cr in _BARS]
-    blocks = [_PCM_MB_PREFIX + pcm[mb_x * len(_BARS) // mb_width] for mb_x in range(mb_width)]
-    row = b"".join(blocks)
-    # The first macroblock's mb_type and alignment are already in the header bytes.
-    first_row = pcm[0] + b"".join(blocks[1:])
-    rows = [row] * (mb_height - 1)
-    return _nal(3, 5, header, first_row, *rows, b"\x80")  # 0x80: rbsp_slice_trailing_bits
-
-
-def _p_slice(frame_num: int, mb_count: int) -> bytes:
-    """P picture that skips every macroblock, i.e. repeats the previous frame."""
-    w = _BitWriter()
-    w.ue(0)  # first_mb_in_slice
-    w.ue(5)  # slice_type: P (all slices of the picture)
-    w.ue(0)  # pic_parameter_set_id
-    w.u(_LOG2_MAX_FRAME_NUM, frame_num)
-    w.u(1, 0)  # num_ref_idx_active_override_flag
-    w.u(1, 0)  # ref_pic_list_modification_flag_l0
-    w.u(1, 0)  # adaptive_ref_pic_marking_mode_flag (sliding window)
-    w.se(0)  # slice_qp_delta
-    w.ue(1)  # disable_deblocking_filter_idc
-    w.ue(mb_count)  # mb_skip_run: the whole picture
-    w.trailing_bits()
-    # nal_ref_idc 2: every frame is a reference (POC type 2 forbids consecutive non-ref frames).
-    return _nal(2, 1, w.to_bytes())
+_LANGUAGE_UND = (ord("u") - 0x60) << 10 | (ord("n") - 0x60) << 5 | (ord("d") - 0x60)
 
 
 def _box(kind: bytes, *parts: bytes) -> bytes:
@@ -265,44 +39,79 @@ def _full_box(kind: bytes, version: int, flags: int, *parts: bytes) -> bytes:
     return _box(kind, struct.pack(">I", version << 24 | flags), *parts)
 
 
-def _moov(
+def _descriptor(tag: int, *parts: bytes) -> bytes:
+    """An MPEG-4 descriptor (ISO/IEC 14496-1), with the length in its 4-byte form like ffmpeg."""
+    body = b"".join(parts)
+    size = len(body)
+    length = bytes((0x80 | size >> 21 & 0x7F, 0x80 | size >> 14 & 0x7F, 0x80 | size >> 7 & 0x7F))
+    return bytes((tag,)) + length + bytes((size & 0x7F,)) + body
+
+
+def _stsc(chunk_counts: Sequence[int]) -> bytes:
+    """Sample-to-chunk runs: one entry wherever the samples-per-chunk count changes."""
+    entries: list[int] = []
+    previous = None
+    for index, count in enumerate(chunk_counts):
+        if count != previous:
+            entries += (index + 1, count, 1)
+            previous = count
+    return _full_box(b"stsc", 0, 0, struct.pack(f">I{len(entries)}I", len(entries) // 3, *entries))
+
+
+def _stts(durations: Sequence[tuple[int, int]]) -> bytes:
+    """Time-to-sample runs, given as (sample count, duration) pairs."""
+    runs = [value for run in durations if run[0] for value in run]
+    return _full_box(b"stts", 0, 0, struct.pack(f">I{len(runs)}I", len(runs) // 2, *runs))
+
+
+def _sample_tables(
+    sizes: Sequence[int], chunk_counts: Sequence[int], chunk_offsets: Sequence[int]
+) -> tuple[bytes, bytes, bytes]:
+    """stsc, stsz and stco of one track."""
+    stsz = _full_box(b"stsz", 0, 0, struct.pack(f">II{len(sizes)}I", 0, len(sizes), *sizes))
+    n = len(chunk_offsets)
+    stco = _full_box(b"stco", 0, 0, struct.pack(f">I{n}I", n, *chunk_offsets))
+    return _stsc(chunk_counts), stsz, stco
+
+
+def _tkhd(track_id: int, duration_ms: int, volume: int, width: int, height: int) -> bytes:
+    return _full_box(
+        b"tkhd",
+        0,
+        3,  # track_enabled | track_in_movie
+        struct.pack(">IIII", 0, 0, track_id, 0),  # times, track_ID, reserved
+        struct.pack(">I8xhhH2x", duration_ms, 0, 0, volume),  # layer, alt group, volume
+        _IDENTITY_MATRIX,
+        struct.pack(">II", width << 16, height << 16),
+    )
+
+
+def _dinf() -> bytes:
+    return _box(b"dinf", _full_box(b"dref", 0, 0, struct.pack(">I", 1), _full_box(b"url ", 0, 1)))
+
+
+def _video_trak(
     width: int,
     height: int,
     frames: int,
     fps: int,
-    sps: bytes,
-    pps: bytes,
-    sample_sizes: list[int],
-    chunk_offset: int,
+    stream: H264Stream,
+    duration_ms: int,
+    chunk_counts: Sequence[int],
+    chunk_offsets: Sequence[int],
 ) -> bytes:
-    timescale = fps * _TICKS_PER_FRAME
-    media_duration = frames * _TICKS_PER_FRAME
-    movie_duration = -(-frames * 1000 // fps)  # milliseconds, rounded up like ffmpeg
-
-    mvhd = _full_box(
-        b"mvhd",
+    sps, pps = stream.sps, stream.pps
+    tkhd = _tkhd(1, duration_ms, 0, width, height)
+    mdhd = _full_box(
+        b"mdhd",
         0,
         0,
-        struct.pack(">IIII", 0, 0, 1000, movie_duration),  # creation/modification time 0
-        struct.pack(">IH10x", 0x10000, 0x100),  # rate 1.0, volume 1.0
-        _IDENTITY_MATRIX,
-        bytes(24),  # pre_defined
-        struct.pack(">I", 2),  # next_track_ID
+        struct.pack(
+            ">IIIIHH", 0, 0, fps * _TICKS_PER_FRAME, frames * _TICKS_PER_FRAME, _LANGUAGE_UND, 0
+        ),
     )
-    tkhd = _full_box(
-        b"tkhd",
-        0,
-        3,  # track_enabled | track_in_movie
-        struct.pack(">IIII", 0, 0, 1, 0),  # times, track_ID 1, reserved
-        struct.pack(">I8xhhH2x", movie_duration, 0, 0, 0),  # layer, alt group, volume
-        _IDENTITY_MATRIX,
-        struct.pack(">II", width << 16, height << 16),
-    )
-    und = (ord("u") - 0x60) << 10 | (ord("n") - 0x60) << 5 | (ord("d") - 0x60)
-    mdhd = _full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", 0, 0, timescale, media_duration, und, 0))
     hdlr = _full_box(b"hdlr", 0, 0, struct.pack(">I4s12x", 0, b"vide"), b"VideoHandler\x00")
     vmhd = _full_box(b"vmhd", 0, 1, bytes(8))
-    dinf = _box(b"dinf", _full_box(b"dref", 0, 0, struct.pack(">I", 1), _full_box(b"url ", 0, 1)))
 
     avcc = _box(
         b"avcC",
@@ -322,30 +131,98 @@ def _moov(
         avcc,
         _box(b"pasp", struct.pack(">II", 1, 1)),
     )
+    stsc, stsz, stco = _sample_tables(stream.sample_sizes, chunk_counts, chunk_offsets)
     stbl = _box(
         b"stbl",
         _full_box(b"stsd", 0, 0, struct.pack(">I", 1), avc1),
-        _full_box(b"stts", 0, 0, struct.pack(">III", 1, frames, _TICKS_PER_FRAME)),
+        _stts([(frames, _TICKS_PER_FRAME)]),
         _full_box(b"stss", 0, 0, struct.pack(">II", 1, 1)),
-        _full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, frames, 1)),
-        _full_box(b"stsz", 0, 0, struct.pack(f">II{frames}I", 0, frames, *sample_sizes)),
-        _full_box(b"stco", 0, 0, struct.pack(">II", 1, chunk_offset)),
+        stsc,
+        stsz,
+        stco,
     )
-    minf = _box(b"minf", vmhd, dinf, stbl)
-    trak = _box(b"trak", tkhd, _box(b"mdia", mdhd, hdlr, minf))
-    return _box(b"moov", mvhd, trak)
+    minf = _box(b"minf", vmhd, _dinf(), stbl)
+    return _box(b"trak", tkhd, _box(b"mdia", mdhd, hdlr, minf))
 
 
-def render_mp4(width: int, height: int, frames: int, fps: int = 24) -> bytes:
-    """Render an H.264 (Constrained Baseline) MP4 showing static vertical colour bars.
+def _audio_trak(
+    track: AacTrack,
+    duration_ms: int,
+    chunk_counts: Sequence[int],
+    chunk_offsets: Sequence[int],
+) -> bytes:
+    sizes = [len(frame) for frame in track.frames]
+    count = len(sizes)
+    last = track.samples - (count - 1) * FRAME_SAMPLES  # the final frame's real length
+    avg_bitrate = round(sum(sizes) * 8 * track.sample_rate / track.samples)
+    max_bitrate = max(avg_bitrate, max(sizes) * 8 * track.sample_rate // FRAME_SAMPLES)
+    esds = _full_box(
+        b"esds",
+        0,
+        0,
+        _descriptor(
+            3,  # ES_Descriptor
+            struct.pack(">HB", 2, 0),  # ES_ID, no dependency / URL / OCR stream
+            _descriptor(
+                4,  # DecoderConfigDescriptor
+                # objectTypeIndication 0x40 (MPEG-4 audio), streamType 5 (audio) << 2 | 1.
+                struct.pack(">BB", 0x40, 0x15),
+                max(sizes).to_bytes(3, "big"),  # bufferSizeDB
+                struct.pack(">II", max_bitrate, avg_bitrate),
+                _descriptor(5, track.config),  # DecoderSpecificInfo: AudioSpecificConfig
+            ),
+            _descriptor(6, b"\x02"),  # SLConfigDescriptor: predefined MP4
+        ),
+    )
+    mp4a = _box(
+        b"mp4a",
+        struct.pack(">6xH", 1),  # data_reference_index
+        bytes(8),  # version 0 sound description: reserved
+        struct.pack(">HHHH", track.channels, 16, 0, 0),  # channelcount, samplesize
+        struct.pack(">I", track.sample_rate << 16),  # 16.16 fixed point
+        esds,
+    )
+    stsc, stsz, stco = _sample_tables(sizes, chunk_counts, chunk_offsets)
+    stbl = _box(
+        b"stbl",
+        _full_box(b"stsd", 0, 0, struct.pack(">I", 1), mp4a),
+        _stts([(count - 1, FRAME_SAMPLES), (1, last)]),
+        stsc,
+        stsz,
+        stco,
+    )
+    tkhd = _tkhd(2, duration_ms, 0x100, 0, 0)
+    mdhd = _full_box(
+        b"mdhd",
+        0,
+        0,
+        struct.pack(">IIIIHH", 0, 0, track.sample_rate, track.samples, _LANGUAGE_UND, 0),
+    )
+    hdlr = _full_box(b"hdlr", 0, 0, struct.pack(">I4s12x", 0, b"soun"), b"SoundHandler\x00")
+    smhd = _full_box(b"smhd", 0, 0, bytes(4))  # balance, reserved
+    minf = _box(b"minf", smhd, _dinf(), stbl)
+    return _box(b"trak", tkhd, _box(b"mdia", mdhd, hdlr, minf))
 
-    ``width`` and ``height`` must be even and within 16..4096; ``frames`` and ``fps`` must be
-    positive.  The output is deterministic (all MP4 timestamps are zero) and laid out for
-    progressive playback (``ftyp``, ``moov``, then ``mdat``).
 
-    Raises:
-        ValueError: if an argument is out of range.
-    """
+def _mvhd(duration_ms: int, next_track_id: int) -> bytes:
+    return _full_box(
+        b"mvhd",
+        0,
+        0,
+        struct.pack(">IIII", 0, 0, 1000, duration_ms),  # creation/modification time 0
+        struct.pack(">IH10x", 0x10000, 0x100),  # rate 1.0, volume 1.0
+        _IDENTITY_MATRIX,
+        bytes(24),  # pre_defined
+        struct.pack(">I", next_track_id),
+    )
+
+
+def _ms(units: int, per_second: int) -> int:
+    """A duration in milliseconds, rounded up like ffmpeg."""
+    return -(-units * 1000 // per_second)
+
+
+def _check(width: int, height: int, frames: int, fps: int, audio: bool) -> None:
     for name, size in (("width", width), ("height", height)):
         if size % 2 or not 16 <= size <= 4096:
             raise ValueError(f"{name} must be even and within 16..4096, got {size}")
@@ -353,30 +230,94 @@ def render_mp4(width: int, height: int, frames: int, fps: int = 24) -> bytes:
         raise ValueError(f"frames must be within 1..{_MAX_FRAMES}, got {frames}")
     if not 1 <= fps <= _MAX_FPS:
         raise ValueError(f"fps must be within 1..{_MAX_FPS}, got {fps}")
+    if not isinstance(audio, bool):
+        raise ValueError(f"audio must be True or False, got {audio!r}")
 
-    mb_width = (width + 15) // 16
-    mb_height = (height + 15) // 16
-    mb_count = mb_width * mb_height
-    level = _level_idc(mb_width, mb_height, fps)
-    sps = _sps(width, height, fps, mb_width, mb_height, level)
-    pps = _pps()
 
-    # Each sample is one NAL unit with a 4-byte length prefix.  The big IDR sample is kept in
-    # two parts so that the final join is its only copy.
-    idr = _idr_slice(mb_width, mb_height)
-    p_samples = [_p_slice(n, mb_count) for n in range(min(frames, _MAX_FRAME_NUM))]
-    p_samples = [struct.pack(">I", len(nal)) + nal for nal in p_samples]
-    samples = [struct.pack(">I", len(idr)), idr]
-    samples += [p_samples[i % _MAX_FRAME_NUM] for i in range(1, frames)]
-    sizes = [4 + len(idr)] + [len(s) for s in samples[2:]]
-    payload_size = sum(sizes)
+_Chunk = tuple[int, int, int]  # (track index: 0 video, 1 audio; first sample; sample count)
+
+
+def _audio_samples(frames: int, fps: int) -> int:
+    """The video's length in audio samples, rounded half up.
+
+    Exact whenever fps divides the sample rate (24, 25, 30, 48, 50, 60 ...).
+    """
+    return (2 * frames * SAMPLE_RATE + fps) // (2 * fps)
+
+
+def _chunks(frames: int, fps: int, track: AacTrack | None) -> list[_Chunk]:
+    """The mdat layout, in file order.
+
+    Without audio, one chunk holds every frame.  With audio, each second of video (frames
+    [i*fps, (i+1)*fps)) is preceded by the audio frames that start within it, so a player or
+    prober reading the file in order meets both tracks early (the first video chunk holds the
+    big raw IDR picture, 5.5 MB at 2K) and never runs more than a second ahead on either.
+    """
+    if track is None:
+        return [(0, 0, frames)]
+    chunks: list[_Chunk] = []
+    next_audio = 0
+    for start in range(0, frames, fps):
+        end = min(start + fps, frames)
+        stop = len(track.frames)
+        if end < frames:  # audio frame j starts at j*1024/rate s, the second ends at end/fps s
+            stop = min(stop, -(-end * track.sample_rate // (FRAME_SAMPLES * fps)))
+        if stop > next_audio:  # a short last second may start no audio frame
+            chunks.append((1, next_audio, stop - next_audio))
+            next_audio = stop
+        chunks.append((0, start, end - start))
+    return chunks
+
+
+def render_mp4(width: int, height: int, frames: int, fps: int = 24, audio: bool = False) -> bytes:
+    """Render an H.264 (Constrained Baseline) MP4 showing static vertical colour bars.
+
+    ``width`` and ``height`` must be even and within 16..4096; ``frames`` and ``fps`` must be
+    positive.  With ``audio``, the file also carries a stereo AAC-LC track of silence at
+    48 kHz, as long as the video to the nearest sample, its chunks interleaved with the
+    video's second by second.  The output is deterministic (all MP4 timestamps are zero) and
+    laid out for progressive playback (``ftyp``, ``moov``, then ``mdat``).
+
+    Raises:
+        ValueError: if an argument is out of range.
+    """
+    _check(width, height, frames, fps, audio)
+    stream = encode_bars(width, height, frames, fps)
+    track = encode_tone(_audio_samples(frames, fps)) if audio else None
+    chunks = _chunks(frames, fps, track)
+    sample_sizes = (stream.sample_sizes, [len(f) for f in track.frames] if track else [])
+    chunk_sizes = [sum(sample_sizes[kind][first : first + n]) for kind, first, n in chunks]
+    video_ms = _ms(frames, fps)
+
+    def moov(base: int) -> bytes:
+        counts: tuple[list[int], list[int]] = ([], [])
+        offsets: tuple[list[int], list[int]] = ([], [])
+        for (kind, _, n), size in zip(chunks, chunk_sizes, strict=True):
+            counts[kind].append(n)
+            offsets[kind].append(base)
+            base += size
+        traks = [_video_trak(width, height, frames, fps, stream, video_ms, counts[0], offsets[0])]
+        movie_ms = video_ms
+        if track is not None:
+            audio_ms = _ms(track.samples, track.sample_rate)
+            traks.append(_audio_trak(track, audio_ms, counts[1], offsets[1]))
+            movie_ms = max(movie_ms, audio_ms)
+        return _box(b"moov", _mvhd(movie_ms, len(traks) + 1), *traks)
 
     ftyp = _box(b"ftyp", b"isom", struct.pack(">I", 512), b"isomiso2avc1mp41")
-    # The moov size does not depend on the stco value, so a dry run gives the mdat offset.
-    moov_size = len(_moov(width, height, frames, fps, sps, pps, sizes, 0))
-    chunk_offset = len(ftyp) + moov_size + 8
-    if chunk_offset + payload_size > _MAX_U32:
+    # The moov size does not depend on the stco values, so a dry run gives the mdat offset.
+    base = len(ftyp) + len(moov(0)) + 8
+    payload_size = sum(chunk_sizes)
+    if base + payload_size > _MAX_U32:
         raise ValueError("video too large for a 32-bit MP4 layout")
-    moov = _moov(width, height, frames, fps, sps, pps, sizes, chunk_offset)
+    # The big IDR sample stays in two parts so that the final join is its only copy.
+    payload: list[bytes] = []
+    for kind, first, n in chunks:
+        if kind:
+            payload += track.frames[first : first + n] if track else ()
+        elif first == 0:
+            payload += (*stream.idr, *stream.rest[: n - 1])
+        else:
+            payload += stream.rest[first - 1 : first + n - 1]  # rest[i] is frame i + 1
     mdat_header = struct.pack(">I4s", 8 + payload_size, b"mdat")
-    return b"".join((ftyp, moov, mdat_header, *samples))
+    return b"".join((ftyp, moov(base), mdat_header, *payload))

@@ -7,11 +7,127 @@ official validation, whose 2013 errors then pass back through as HTTP 200.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .catalog import MAX_PROMPT_CHARS
 
-__all__ = ["GatewayRefusal", "create_schema_gateway", "normalize", "strip_key"]
+if TYPE_CHECKING:  # settings imports faults, which imports this module
+    from .settings import Settings
+
+__all__ = [
+    "DIFFERENCES",
+    "PROFILES",
+    "Difference",
+    "GatewayProfile",
+    "GatewayRefusal",
+    "create_schema_gateway",
+    "gateway_profile",
+    "normalize",
+    "strip_key",
+]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One point where the fork's public code departs from what the gateways' docs promise."""
+
+    key: str
+    point: str
+    docs: str
+    code: str
+    source: str
+
+
+#: Every difference the `onehub-code` profile turns on; the README's profile table is this.
+DIFFERENCES: tuple[Difference, ...] = (
+    Difference(
+        "lower_status",
+        "query `status`",
+        "official casing: `Preparing`, `Queueing`, `Processing`, `Success`, `Fail`",
+        "lower-cased by `Normalize`: `preparing`, `queueing`, `processing`, `success`, `failed`",
+        "providers/minimaxi/video.go `Normalize` (onehub-proxy.md §4, §12)",
+    ),
+    Difference(
+        "omit_empty",
+        "pending and failed query bodies",
+        "official: `file_id`, `video_width`, `video_height` as `pending_fields` says",
+        "dropped while empty (`omitempty` on `MiniMaxVideoQueryResponse`)",
+        "providers/minimaxi/video.go `MiniMaxVideoQueryResponse` (§12)",
+    ),
+    Difference(
+        "file_as_go",
+        "files/retrieve `file`",
+        "official: `file_id` a JSON number, `bytes: 0` present",
+        "`file_id` a JSON string (`types.StringOrNumber`), `bytes` dropped when 0, "
+        "`backup_download_url` dropped (not in `MiniMaxFileObject`)",
+        "providers/minimaxi/video.go `MiniMaxFileObject`, types/string_or_number.go (§5, §12)",
+    ),
+    Difference(
+        "query_newline",
+        "query body ending",
+        "official: the JSON object and nothing after it",
+        "a trailing newline (written with Go's `json.Encoder`)",
+        "relay/task/minimax/base.go (§4, §12)",
+    ),
+    Difference(
+        "fixed_fields",
+        "create fields forwarded",
+        "every field, as sent",
+        "only model, prompt, first/last_frame_image, reference_image, subject_reference, "
+        "duration, resolution, callback_url, external_task_id, prompt_optimizer "
+        "(`enable_prompt_expansion` when it is absent), fast_pretreatment, aigc_watermark",
+        "providers/minimaxi/video.go `prepareSubmitPayload` (§12)",
+    ),
+    Difference(
+        "web_not_found",
+        "unknown path under `/minimaxi`",
+        '404 `{"error":{"message":"Invalid URL (…)","type":"one_hub_error"}}`',
+        "One-Hub's NoRoute serves its web UI's HTML page with 200 (paths outside /v1 and "
+        "/api). Not copied: the mock never answers with an HTML page, which no API client can "
+        "read; it answers One-Hub's own JSON not-found instead, 404 "
+        '`{"error":{"message":"Invalid URL (…)","type":"invalid_request_error",'
+        '"param":"","code":""}}`, as the fork sends for /v1 and /api paths',
+        "router/web-router.go NoRoute (§12)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class GatewayProfile:
+    """Which of `DIFFERENCES` the gateway surface shows."""
+
+    name: str
+    differences: frozenset[str]
+
+    def has(self, key: str) -> bool:
+        return key in self.differences
+
+
+PROFILES: dict[str, GatewayProfile] = {
+    "docs": GatewayProfile("docs", frozenset()),
+    "onehub-code": GatewayProfile("onehub-code", frozenset(d.key for d in DIFFERENCES)),
+}
+
+
+def gateway_profile(settings: Settings) -> GatewayProfile:
+    """The profile `settings` ask for, with `gateway_status_case` overriding its casing."""
+    profile = PROFILES[settings.gateway_profile]
+    case = settings.gateway_status_case
+    if case == "profile":
+        return profile
+    differences = set(profile.differences) - {"lower_status"}
+    if case == "lower":
+        differences.add("lower_status")
+    return GatewayProfile(f"{profile.name}+status_case={case}", frozenset(differences))
+
+
+#: The create fields the fork forwards upstream (`MiniMaxVideoCreateRequest`).
+_FORWARDED = (
+    "model", "prompt", "first_frame_image", "last_frame_image", "reference_image",
+    "subject_reference", "duration", "resolution", "callback_url", "external_task_id",
+    "prompt_optimizer", "fast_pretreatment", "aigc_watermark",
+)  # fmt: skip
 
 #: The gateway's own resolution x duration matrix (submit.go:51-108), per model in lower case.
 _MATRIX: dict[str, dict[str, dict[str, tuple[int, ...]]]] = {
@@ -71,9 +187,20 @@ def _text(body: dict[str, Any], name: str) -> str:
     return value.strip()
 
 
-def normalize(body: dict[str, Any]) -> dict[str, Any]:
+def _fixed_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """What the fork's `prepareSubmitPayload` sends upstream: its own field list only."""
+    out = {name: body[name] for name in _FORWARDED if name in body}
+    expansion = body.get("enable_prompt_expansion")
+    if expansion is not None and not isinstance(expansion, bool):
+        raise GatewayRefusal("enable_prompt_expansion must be a boolean")
+    if "prompt_optimizer" not in out and expansion is not None:
+        out["prompt_optimizer"] = expansion
+    return out
+
+
+def normalize(body: dict[str, Any], profile: GatewayProfile = PROFILES["docs"]) -> dict[str, Any]:
     """The body the gateway forwards upstream, with its defaults filled in."""
-    out = dict(body)
+    out = _fixed_fields(body) if profile.has("fixed_fields") else dict(body)
     action = _action(body)
     for name in ("model", "prompt", "first_frame_image", "last_frame_image"):
         if name in out:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from .faults import MAX_DELAY, FaultRule, FaultRuleError, parse_rules
 from .ratelimit import RPM_PRESETS
 
 __all__ = ["SETTING_NAMES", "Settings", "SettingsError", "Timing", "read_config"]
+
+#: A host `callback_hosts` may name: a DNS name, an IPv4 address or a bare IPv6 address.
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|[0-9a-f:.]*:[0-9a-f:.]*")
 
 #: A fixed virtual-clock origin (2026-01-01T00:00:00Z) so seeded runs give identical bodies.
 DEFAULT_START_TIME = 1767225600.0
@@ -71,7 +75,7 @@ class Timing:
 
     def phases(self, mode: str) -> tuple[float, float, float]:
         if self.realistic:
-            total = 234.0 if mode == "t2v" else 114.0
+            total = 234.0 if mode in ("t2v", "t2va") else 114.0
             return self.preparing, self.queueing, total - self.preparing - self.queueing
         return self.preparing, self.queueing, self.processing
 
@@ -122,17 +126,28 @@ class Settings:
         "Seconds a download_url stays valid.",
         conflict="docs say 1 h; signed URLs seen live expire after about 9 h (32400)",
     )
+    gateway_profile: str = _opt(
+        "docs",
+        "What the gateway surface copies: docs (its own documentation's promise: official "
+        "status casing and body shapes, plus platform_id, its own errors and "
+        "X-Oneapi-Request-Id) or onehub-code (the public One-Hub fork's code; see the "
+        "gateway profile table).",
+        choices=("docs", "onehub-code"),
+        conflict="the gateways' docs say bodies are as MiniMax's (与官网一致); the fork's "
+        "public, older code re-encodes them (onehub-proxy.md §12)",
+    )
     gateway_status_case: str = _opt(
-        "lower",
-        "Status casing on the gateway's query: lower ('success', 'failed', as One-Hub's "
-        "Normalize does) or official ('Success', 'Fail', as the reseller docs show).",
-        choices=("lower", "official"),
+        "profile",
+        "Status casing on the gateway's query, overriding the profile: profile (as "
+        "gateway_profile says), lower ('success', 'failed', as One-Hub's Normalize does) or "
+        "official ('Success', 'Fail').",
+        choices=("profile", "lower", "official"),
         conflict="gateway code lower-cases statuses; its docs show official casing",
     )
     pending_fields: str = _opt(
         "empty",
         "While a task is pending, query carries file_id '' and video_width/height 0 (empty) "
-        "or leaves them out (omit).",
+        "or leaves them out (omit); the same for the Video Agent query's video_url.",
         choices=("empty", "omit"),
         conflict="one live capture shows ''/0; the docs say 'returned when the task succeeds'",
     )
@@ -155,6 +170,28 @@ class Settings:
         choices=("720P", "1080P"),
         conflict="undocumented: one client assumes 1080P, another 720P",
     )
+    legacy_models: str = _opt(
+        "accept",
+        "The 2024-25 model names video-01 and video-01-live2d: accept them as the models "
+        "they stood for (T2V-01/I2V-01, I2V-01-live; 720P, 6 s, 25 fps) or reject them as "
+        "unsupported models.",
+        choices=("accept", "reject"),
+        conflict="absent from the docs' model enums; api.minimax.io took a video-01 create "
+        "on 2026-01-31 (OBS-A's task)",
+    )
+    backup_download_url: bool = _opt(
+        False,
+        "files/retrieve's file object also carries backup_download_url (a second signed URL "
+        "of the same file).",
+        conflict="in raw upstream file objects of 2025 (OBS-B) and ComfyUI's model; absent "
+        "from the docs and the 2026 intl capture (OBS-A)",
+    )
+    cors: bool = _opt(
+        True,
+        "Answer browser preflights (OPTIONS) on the official and gateway routes and add "
+        "Access-Control-Allow-Origin: * to their answers. Never on the control API or the "
+        "download host.",
+    )
     scope_tasks_by_key: bool = _opt(
         True, "Tasks and files are visible only to the API key that created them."
     )
@@ -174,6 +211,22 @@ class Settings:
         "entries are dropped past it.",
     )
     max_tasks: int = _opt(10000, "Tasks kept in the store; the oldest are evicted.")
+    upload_format_check: str = _opt(
+        "purpose",
+        "POST /v1/files/upload: refuse a file whose bytes are not a format its purpose "
+        "documents, or over the purpose's size cap (purpose), or keep any non-empty file (off).",
+        choices=("purpose", "off"),
+        conflict="the docs list formats per purpose; enforcement is documented only for "
+        "video_generation_input (HTTP 400)",
+    )
+    max_files: int = _opt(
+        1000, "Uploaded files kept (POST /v1/files/upload); past it the oldest are evicted."
+    )
+    max_file_store_bytes: int = _opt(
+        256 * 1024 * 1024,
+        "Bytes of uploaded files kept in all; past it the oldest are evicted, and a single "
+        "file larger than this is refused.",
+    )
     rpm: int | None = _opt(
         None,
         "Creates per minute per API key (sliding window; past it, 1002). A number or a "
@@ -181,6 +234,15 @@ class Settings:
         "Unset = no limit.",
         conflict="the intl rate-limit table is cut off; the CN docs give Hailuo 5 free / "
         "20 paid RPM, which the presets follow",
+    )
+    extra_templates: tuple[str, ...] = _opt(
+        (),
+        "Video Agent templates beyond the official list, each ID or ID:INPUTS, INPUTS the "
+        "inputs it requires: media, text, media+text or none (a bare ID). Comma-separated "
+        "in env.",
+    )
+    template_url_ttl: int = _opt(
+        9 * 3600, "Seconds a Video Agent video_url stays valid (the agent docs: 9 hours)."
     )
     stall_seconds: float = _opt(
         30.0,
@@ -202,6 +264,99 @@ class Settings:
         "Seconds a connection may take to send a complete request head (on a new "
         "connection or between requests on a kept-alive one) before it is closed; at most 10.",
     )
+    callback_hosts: tuple[str, ...] = _opt(
+        (),
+        "Hosts besides loopback the mock may call back (`--callback-host NAME`, repeatable). "
+        "A create naming any other host is accepted; its deliveries are recorded as not sent.",
+    )
+    callback_challenge: str = _opt(
+        "per_task",
+        "When the mock sends the challenge: before each task's pushes (per_task) or once per "
+        "callback URL, retried by the next task only if it failed (per_url).",
+        choices=("per_task", "per_url"),
+        conflict="the docs do not say whether verification is once per URL or per task",
+    )
+    callback_unverified: str = _opt(
+        "drop",
+        "What a failed or late challenge does to that task's pushes: recorded as not sent "
+        "(drop) or sent anyway (send).",
+        choices=("drop", "send"),
+        conflict="what happens when verification fails is undocumented",
+    )
+    callback_status_case: str = _opt(
+        "lower",
+        "Status words of V1 pushes: processing, success, failed as the V1 pages give them "
+        "(lower) or the query's own Processing, Success, Fail (query).",
+        choices=("lower", "query"),
+        conflict="the V1 pages push lower-case words; the agent page's sample pushes 'Success'",
+    )
+    callback_challenge_timeout: float = _opt(
+        3.0, "Seconds the receiver has to echo the challenge (the docs say 3 s)."
+    )
+    callback_timeout: float = _opt(
+        10.0,
+        "Seconds one push may take (connect, send, answer) before it counts as failed; a "
+        "receiver that hangs holds only its own task's later pushes, this long.",
+    )
+    callback_retries: int = _opt(
+        0,
+        "Further attempts at a push that failed (no answer, or not 2xx); 0..10.",
+        conflict="the docs do not say whether pushes are retried",
+    )
+    callback_backoff: float = _opt(
+        1.0,
+        "Seconds (wall time) before the first retry of a push; each later retry waits twice "
+        "as long.",
+    )
+    callback_log_size: int = _opt(
+        1000, "Deliveries kept for the control API and fixtures; the oldest are dropped."
+    )
+    callback_log_bytes: int = _opt(
+        4 * 1024 * 1024,
+        "Bytes of bodies and answers the kept deliveries may hold; past it the oldest are "
+        "dropped (each receiver answer is kept to its first 1 KiB).",
+    )
+    v2_resolution_required: bool = _opt(
+        True,
+        "V2 create without resolution: refuse it (true) or use the model's default, 768P (false).",
+        conflict="the V2 schema marks resolution required; its text says H3-Max defaults to 768P",
+    )
+    v2_aigc_watermark: str = _opt(
+        "accept",
+        "aigc_watermark on V2 create: accept a boolean (accept) or refuse the field (reject).",
+        choices=("accept", "reject"),
+        conflict="only the CN V2 create schema has aigc_watermark; the intl one does not",
+    )
+    v2_last_frame_only: str = _opt(
+        "accept",
+        "A V2 image-to-video with a last_frame and no first_frame: accept or reject it.",
+        choices=("accept", "reject"),
+        conflict="the content text allows last-frame-only; the role text says last_frame must "
+        "be paired with first_frame",
+    )
+    v2_unknown_task: str = _opt(
+        "404",
+        "A V2 task ID that is unknown, deleted or another key's: HTTP 404 "
+        "'record not found (1000)' (404) or HTTP 400 'invalid params, invalid task_id (2013)' "
+        "(400).",
+        choices=("404", "400"),
+        conflict="the docs answer 'invalid task_id' (for tasks past the 7-day window, which "
+        "always get it) and list only 400/401/429/500; a probe saw 'record not found (1000)' "
+        "for a made-up ID",
+    )
+    v2_max_in_flight: int | None = _opt(
+        None,
+        "V2 tasks one API key may have queued or running at once; past it, a V2 create "
+        "answers 429 (1002) until one finishes or is cancelled. Unset = no limit.",
+        conflict="TP2 reads the cut-off intl rate-limit table as MiniMax-H3 300 RPM and 30 "
+        "in-flight tasks; H3-Max is not listed (30 with --set v2_max_in_flight=30)",
+    )
+    v2_regeneration_by_task: bool = _opt(
+        True,
+        "POST /v2/video_regeneration takes source_task_id (true), or only a base_video in "
+        "content, as for an account without the whitelist (false).",
+        conflict="the docs say regeneration by source_task_id needs a whitelisted account",
+    )
     faults: tuple[FaultRule, ...] = _opt(
         (),
         "Fault rules installed at start and restored by reset, in the `key=value,...` "
@@ -218,7 +373,17 @@ class Settings:
                 raise SettingsError(
                     f.name, f"{getattr(self, f.name)!r} is not one of {', '.join(choices)}"
                 )
-        for name in ("journal_size", "max_tasks", "max_body_bytes", "download_ttl"):
+        for name in (
+            "journal_size",
+            "max_tasks",
+            "max_body_bytes",
+            "download_ttl",
+            "max_files",
+            "max_file_store_bytes",
+            "template_url_ttl",
+            "callback_log_size",
+            "callback_log_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(name, "must be at least 1")
         if self.journal_bytes < 64 * 1024:
@@ -231,10 +396,34 @@ class Settings:
             raise SettingsError("port", f"{self.port} is not a TCP port")
         if self.rpm is not None and self.rpm < 1:
             raise SettingsError("rpm", "must be at least 1 (leave it unset for no limit)")
+        if self.v2_max_in_flight is not None and self.v2_max_in_flight < 1:
+            raise SettingsError("v2_max_in_flight", "must be at least 1 (unset for no limit)")
+        from .templates import parse_template  # templates -> tasks -> settings
+
+        for spec in self.extra_templates:
+            try:
+                parse_template(spec)
+            except ValueError as exc:
+                raise SettingsError("extra_templates", str(exc)) from None
         if not 0 < self.stall_seconds <= MAX_DELAY:
             raise SettingsError(
                 "stall_seconds", f"must be a number of seconds above 0 and at most {MAX_DELAY:g}"
             )
+        for name in ("callback_challenge_timeout", "callback_timeout"):
+            if not 0 < getattr(self, name) <= 300:
+                raise SettingsError(name, "must be a number of seconds above 0, at most 300")
+        if not 0 <= self.callback_retries <= 10:
+            raise SettingsError("callback_retries", "must be between 0 and 10")
+        if not 0 <= self.callback_backoff <= 60:
+            raise SettingsError("callback_backoff", "must be between 0 and 60 seconds")
+        hosts = tuple(h.strip().lower().strip("[]") for h in self.callback_hosts)
+        for host in hosts:
+            if not _HOST_NAME.fullmatch(host):
+                raise SettingsError(
+                    "callback_hosts",
+                    f"{host!r} is not a host name or IP address (no scheme, port or path)",
+                )
+        object.__setattr__(self, "callback_hosts", hosts)
 
     @property
     def timing_profile(self) -> Timing:

@@ -14,6 +14,7 @@ from enum import Enum
 
 from .settings import Timing
 from .validation import VideoRequest
+from .validation_v2 import V2Request
 
 __all__ = ["Status", "Task", "TaskStore"]
 
@@ -31,13 +32,24 @@ class Status(str, Enum):
 
     @classmethod
     def parse(cls, value: str) -> Status:
+        """A status by its V1 name or, for V2 tasks, its V2 word (`queued`, `succeeded` ...)."""
+        wanted = value.strip().lower()
         for s in cls:
-            if s.value.lower() == value.strip().lower():
+            if s.value.lower() == wanted:
                 return s
+        if wanted in _V2_WORDS:
+            return _V2_WORDS[wanted]
         raise ValueError(f"{value!r} is not one of {', '.join(s.value for s in cls)}")
 
 
 _PENDING = (Status.PREPARING, Status.QUEUEING, Status.PROCESSING)
+#: V2's status words for the same lifecycle (`cancelled` is not a phase: see Task.cancelled_at).
+_V2_WORDS = {
+    "queued": Status.QUEUEING,
+    "running": Status.PROCESSING,
+    "succeeded": Status.SUCCESS,
+    "failed": Status.FAIL,
+}
 
 
 @dataclass
@@ -46,7 +58,7 @@ class Task:
     ulid: str
     file_id: str
     api_key: str | None
-    request: VideoRequest
+    request: VideoRequest | V2Request
     created_at: float
     cdn_path: str
     surface: str
@@ -62,6 +74,8 @@ class Task:
     slowdown: float = 1.0
     fault_id: str | None = None
     finished_at: float | None = field(default=None)
+    #: When a queued V2 task was cancelled (DELETE /v2/video_generation/{id}).
+    cancelled_at: float | None = None
 
     @property
     def platform_id(self) -> str:
@@ -73,8 +87,15 @@ class Task:
         return self.forced_code if self.forced is Status.FAIL else self.fail_code
 
     @property
+    def audio(self) -> bool:
+        """Whether the output has a sound track: H3 renders with stereo audio, V1 silent."""
+        return isinstance(self.request, V2Request)
+
+    @property
     def frames(self) -> int:
-        return self.request.duration * 24
+        if isinstance(self.request, V2Request):
+            return self.request.frames  # H3's 17n+5 grid
+        return self.request.duration * self.request.fps
 
     def status(self, now: float, timing: Timing, polls_mode: bool) -> Status:
         if self.forced is not None:
@@ -96,6 +117,16 @@ class Task:
             if self.stuck:
                 return Status.PROCESSING
         return Status.FAIL if self.fail_code is not None else Status.SUCCESS
+
+    def changes(self, timing: Timing) -> tuple[float, ...]:
+        """When the clock moves the task on by itself (entering Queueing, Processing, and
+        its end; a stuck task never ends): what a real-clock callback scheduler waits for."""
+        edges: list[float] = []
+        edge = self.created_at
+        for length in timing.phases(self.request.mode.value):
+            edge += length * self.slowdown
+            edges.append(edge)
+        return tuple(edges[:2] if self.stuck else edges)
 
     def finish_time(self, timing: Timing) -> float:
         return self.created_at + sum(timing.phases(self.request.mode.value)) * self.slowdown
@@ -152,6 +183,16 @@ class TaskStore:
             return self.by_ulid(ref)
         return self.get(ref)
 
+    def remove(self, task_id: str) -> Task | None:
+        """Drop a task and its indexes (a deleted V2 task); None when there is none."""
+        with self.lock:
+            task = self._tasks.pop(task_id, None)
+            if task is not None:
+                self._by_ulid.pop(task.ulid, None)
+                self._by_file.pop(task.file_id, None)
+                self._by_path.pop(task.cdn_path, None)
+            return task
+
     def clear(self) -> None:
         with self.lock:
             self._tasks.clear()
@@ -166,3 +207,10 @@ class TaskStore:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    def forget_file(self, task: Task) -> None:
+        """Drop a task's file (files/delete): its file_id and download path stop resolving;
+        the task and its query stay."""
+        with self.lock:
+            self._by_file.pop(task.file_id, None)
+            self._by_path.pop(task.cdn_path, None)

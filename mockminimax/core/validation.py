@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from .catalog import MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_size
+from .catalog import FPS, MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_size
 from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
+from .param_errors import invalid, missing, type_name
 from .settings import Settings
 from .strict_json import BodyError, loads
 
@@ -55,6 +56,7 @@ class VideoRequest:
     last_frame_image: str | None = None
     subject_reference: tuple[tuple[str, str], ...] = ()
     callback_url: str | None = None
+    fps: int = FPS
 
     def stored(self) -> VideoRequest:
         """This request as a task keeps it: image values over `MAX_STORED_IMAGE` characters
@@ -85,32 +87,6 @@ class VideoRequest:
         return {k: v for k, v in data.items() if v is not None and v != []}
 
 
-def _invalid(field: str, rule: str) -> ApiError:
-    return ApiError(2013, f"invalid params, {field}: {rule}", field=field)
-
-
-def _missing(field: str) -> ApiError:
-    return ApiError(
-        2013,
-        f"invalid params, binding: expr_path={field}, cause=missing required parameter",
-        field=field,
-    )
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def parse_body(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object, or `BodyError` saying why it is not one.
 
@@ -119,28 +95,28 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     """
     data = loads(raw)
     if not isinstance(data, dict):
-        raise BodyError(f"request body must be a JSON object, got {_type_name(data)}")
+        raise BodyError(f"request body must be a JSON object, got {type_name(data)}")
     return data
 
 
 def _check_types(body: dict[str, Any]) -> None:
     for name in _STR_FIELDS:
         if name in body and not isinstance(body[name], str):
-            raise _invalid(name, f"must be a string, got {_type_name(body[name])}")
+            raise invalid(name, f"must be a string, got {type_name(body[name])}")
     for name in _BOOL_FIELDS:
         if name in body and not isinstance(body[name], bool):
-            raise _invalid(name, f"must be a boolean, got {_type_name(body[name])}")
+            raise invalid(name, f"must be a boolean, got {type_name(body[name])}")
     if "duration" in body:
         d = body["duration"]
         if isinstance(d, bool) or not isinstance(d, int):
-            raise _invalid("duration", f"must be an integer number of seconds, got {_type_name(d)}")
+            raise invalid("duration", f"must be an integer number of seconds, got {type_name(d)}")
 
 
 def _image(field: str, value: str) -> ImageInfo:
     try:
         return inspect_image(value)
     except ImageRejected as exc:
-        raise _invalid(field, str(exc)) from None
+        raise invalid(field, str(exc)) from None
 
 
 def _mode(body: dict[str, Any], model: Model) -> Mode:
@@ -162,27 +138,25 @@ def _mode(body: dict[str, Any], model: Model) -> Mode:
 def _subject_reference(value: Any) -> tuple[tuple[str, str], ImageInfo]:
     name = "subject_reference"
     if not isinstance(value, list):
-        raise _invalid(name, f"must be an array of objects, got {_type_name(value)}")
+        raise invalid(name, f"must be an array of objects, got {type_name(value)}")
     if len(value) != 1:
-        raise _invalid(name, f"must hold exactly one subject, got {len(value)}")
+        raise invalid(name, f"must hold exactly one subject, got {len(value)}")
     item = value[0]
     if not isinstance(item, dict):
-        raise _invalid(f"{name}[0]", f"must be an object, got {_type_name(item)}")
+        raise invalid(f"{name}[0]", f"must be an object, got {type_name(item)}")
     if "type" not in item:
-        raise _missing(f"{name}[0].type")
+        raise missing(f"{name}[0].type")
     if item["type"] != "character":
-        raise _invalid(f"{name}[0].type", f"must be 'character', got {item['type']!r}")
+        raise invalid(f"{name}[0].type", f"must be 'character', got {item['type']!r}")
     if "image" not in item:
-        raise _missing(f"{name}[0].image")
+        raise missing(f"{name}[0].image")
     images = item["image"]
     if not isinstance(images, list):
-        raise _invalid(
-            f"{name}[0].image", f"must be an array of one image, got {_type_name(images)}"
-        )
+        raise invalid(f"{name}[0].image", f"must be an array of one image, got {type_name(images)}")
     if len(images) != 1:
-        raise _invalid(f"{name}[0].image", f"only one image is supported, got {len(images)}")
+        raise invalid(f"{name}[0].image", f"only one image is supported, got {len(images)}")
     if not isinstance(images[0], str):
-        raise _invalid(f"{name}[0].image[0]", f"must be a string, got {_type_name(images[0])}")
+        raise invalid(f"{name}[0].image[0]", f"must be a string, got {type_name(images[0])}")
     info = _image(f"{name}[0].image[0]", images[0])
     return ("character", images[0]), info
 
@@ -190,15 +164,17 @@ def _subject_reference(value: Any) -> tuple[tuple[str, str], ImageInfo]:
 def _resolution_and_duration(
     body: dict[str, Any], model: Model, mode: Mode, settings: Settings
 ) -> tuple[str, int]:
+    if model.legacy:  # any value is taken; the model renders its one output
+        return model.default_resolution, 6
     if model.series_01 and settings.legacy_01_params == "reject":
         for name in ("duration", "resolution"):
             if name in body:
-                raise _invalid(name, f"model {model.name} does not take {name}")
+                raise invalid(name, f"model {model.name} does not take {name}")
     allowed = model.resolutions(mode)
     default = settings.s2v_resolution if mode is Mode.S2V else model.default_resolution
     resolution = body.get("resolution", default)
     if "resolution" in body and resolution not in allowed:
-        raise _invalid(
+        raise invalid(
             "resolution",
             f"model {model.name} supports {', '.join(allowed)} for {mode.label}, "
             f"not {resolution!r}",
@@ -215,7 +191,7 @@ def _resolution_and_duration(
             rule += f"; {duration}s needs {' or '.join(others)}"
         else:
             rule += f"; {duration}s is not offered"
-        raise _invalid("duration", rule)
+        raise invalid("duration", rule)
     return resolution, duration
 
 
@@ -223,15 +199,15 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     """Check a create body as the real service does and fill in its defaults."""
     if not isinstance(body, dict):
         raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {_type_name(body)}"
+            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
         )
     if "model" not in body:
-        raise _missing("model")
+        raise missing("model")
     model_name = body["model"]
     if not isinstance(model_name, str):
-        raise _invalid("model", f"must be a string, got {_type_name(model_name)}")
+        raise invalid("model", f"must be a string, got {type_name(model_name)}")
     model = MODELS.get(model_name)
-    if model is None:
+    if model is None or (model.legacy and settings.legacy_models == "reject"):
         raise ApiError(2013, f"invalid params, unsupported model: {model_name}", field="model")
     _check_types(body)
     mode = _mode(body, model)
@@ -239,10 +215,10 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     prompt = body.get("prompt")
     if mode is Mode.T2V and (prompt is None or not prompt.strip()):
         if prompt is None:
-            raise _missing("prompt")
-        raise _invalid("prompt", "must not be empty for Text-to-Video")
+            raise missing("prompt")
+        raise invalid("prompt", "must not be empty for Text-to-Video")
     if prompt is not None and len(prompt) > MAX_PROMPT_CHARS:
-        raise _invalid(
+        raise invalid(
             "prompt", f"{len(prompt)} characters; the limit is {MAX_PROMPT_CHARS} characters"
         )
     resolution, duration = _resolution_and_duration(body, model, mode, settings)
@@ -251,20 +227,20 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     for name in _IMAGE_FIELDS:
         if name in body:
             if mode is Mode.S2V:
-                raise _invalid(name, f"model {model.name} takes its image from subject_reference")
+                raise invalid(name, f"model {model.name} takes its image from subject_reference")
             infos[name] = _image(name, body[name])
     subject: tuple[tuple[str, str], ...] = ()
     if mode is Mode.S2V:
         if "subject_reference" not in body:
-            raise _missing("subject_reference")
+            raise missing("subject_reference")
         ref, infos["subject_reference"] = _subject_reference(body["subject_reference"])
         subject = (ref,)
 
     callback = body.get("callback_url")
     if callback is not None and not callback.startswith(("http://", "https://")):
-        raise _invalid("callback_url", "must be an http(s) URL")
+        raise invalid("callback_url", "must be an http(s) URL")
     if callback is not None and len(callback) > MAX_CALLBACK_URL:
-        raise _invalid(
+        raise invalid(
             "callback_url", f"{len(callback)} characters; the limit is {MAX_CALLBACK_URL}"
         )
 
@@ -288,6 +264,7 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
         last_frame_image=body.get("last_frame_image"),
         subject_reference=subject,
         callback_url=callback,
+        fps=model.fps,
     )
 
 

@@ -1,7 +1,9 @@
-"""The MP4 files the mock serves: one render per distinct size and length, then cached.
+"""The MP4 files the mock serves: one render per distinct shape, then cached.
 
-Rendering happens once per (width, height, frames), never per request; `warm()` renders the
-catalog's common sizes ahead of the first download.
+Rendering happens once per (width, height, frames, fps, audio), never per request; `warm()`
+renders the catalog's common sizes ahead of the first download.  The cache is bounded by count
+and by bytes (a 2K file is about 5.5 MB, a 4096x4096 one 25 MB): the least recently used files
+go first, and a file bigger than the whole budget is served but not kept.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from .mp4 import render_mp4
 
 __all__ = ["Video", "VideoLibrary"]
 
+_Key = tuple[int, int, int, int, bool]
+
 
 @dataclass(frozen=True)
 class Video:
@@ -24,30 +28,49 @@ class Video:
     width: int
     height: int
     frames: int
+    fps: int = FPS
+    audio: bool = False
 
 
 class VideoLibrary:
-    def __init__(self, capacity: int = 32) -> None:
+    def __init__(self, capacity: int = 32, max_bytes: int = 256 * 2**20) -> None:
         self.capacity = capacity
-        self._cache: OrderedDict[tuple[int, int, int], Video] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._cache: OrderedDict[_Key, Video] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def peek(self, width: int, height: int, frames: int) -> Video | None:
-        """The cached file, or None: lets the async server render misses off its loop."""
-        return self._cache.get((width, height, frames))
+    @property
+    def cached_bytes(self) -> int:
+        """Total size of the files kept."""
+        return self._bytes
 
-    def get(self, width: int, height: int, frames: int) -> Video:
-        key = (width, height, frames)
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def peek(
+        self, width: int, height: int, frames: int, fps: int = FPS, audio: bool = False
+    ) -> Video | None:
+        """The cached file, or None: lets the async server render misses off its loop."""
+        return self._cache.get((width, height, frames, fps, audio))
+
+    def get(
+        self, width: int, height: int, frames: int, fps: int = FPS, audio: bool = False
+    ) -> Video:
+        """The MP4 of this shape; ``audio`` adds a stereo AAC track (V2 outputs have one)."""
+        key: _Key = (width, height, frames, fps, audio)
         with self._lock:
             video = self._cache.get(key)
             if video is not None:
                 self._cache.move_to_end(key)
                 return video
-            data = render_mp4(width, height, frames, FPS)
+            data = render_mp4(width, height, frames, fps, audio)
             video = Video(data, f'"{hashlib.md5(data).hexdigest().upper()}"', *key)
-            self._cache[key] = video
-            while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+            if len(data) <= self.max_bytes and self.capacity > 0:
+                self._cache[key] = video
+                self._bytes += len(data)
+                while len(self._cache) > self.capacity or self._bytes > self.max_bytes:
+                    self._bytes -= len(self._cache.popitem(last=False)[1].data)
             return video
 
     def warm(self) -> None:

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from ..core.faults import ConnectionFault
 from ..core.mock import MiniMaxMock
 from ..core.settings import Settings
+from .cors import add_headers, allowed_headers, preflight_endpoint
 from .exchange import Exchange, Problem
 from .guard import check_control
 from .routes import ROUTES
@@ -40,6 +41,8 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
             return surface.error(refused, ex)
     if isinstance(exc, HTTPException) and exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "")
+        # Allow names the API's own methods; OPTIONS is the browsers' preflight (cors.py).
+        allow = ", ".join(m for m in allow.split(", ") if m != "OPTIONS")
         problem = Problem("method", "method not allowed", allow=allow)
     elif isinstance(exc, HTTPException) and exc.status_code == 404:
         problem = Problem("route", "not found")
@@ -47,6 +50,7 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
         problem = Problem("internal", f"{type(exc).__name__}: {exc}")
     response = surface.error(problem, ex)
     surface.finish(response, ex)
+    add_headers(response, ex)
     ex.finish(response)
     return response
 
@@ -59,6 +63,14 @@ def _routes() -> list[Route]:
     for spec in ROUTES:
         handler = endpoint(spec.surface, spec.name, spec.handler)
         by_path.setdefault(spec.path, {}).update(dict.fromkeys(spec.methods, handler))
+    for path, table in by_path.items():
+        # A browser preflight per API path, from every route on it (the `cors` setting
+        # decides per request whether it is answered).
+        specs = [s for s in ROUTES if s.path == path and s.surface.cors]
+        if specs:
+            methods = tuple(dict.fromkeys(m for s in specs for m in s.methods))
+            headers = allowed_headers(methods, [h for s in specs for h in s.headers])
+            table["OPTIONS"] = preflight_endpoint(specs[0].surface, specs[0].name, methods, headers)
     routes = []
     for path, table in by_path.items():
         if len(set(table.values())) == 1:

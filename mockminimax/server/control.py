@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import anyio
 from starlette.responses import Response
 
 from .._version import __version__
@@ -23,6 +24,7 @@ MAX_LIMIT = 10**9
 __all__ = [
     "add_fault",
     "advance",
+    "callbacks",
     "clear_faults",
     "clock",
     "delete_fault",
@@ -35,8 +37,12 @@ __all__ = [
     "reset",
     "said",
     "task",
+    "task_callbacks",
     "tasks",
 ]
+
+#: The longest `?wait=` a callbacks listing takes, in seconds.
+MAX_WAIT = 60.0
 
 
 async def _body(ex: Exchange) -> dict[str, Any]:
@@ -47,7 +53,7 @@ async def _body(ex: Exchange) -> dict[str, Any]:
 
 def _task(ex: Exchange) -> Task:
     ref = ex.request.path_params["task_id"]
-    found = ex.mock.find_task(ref)
+    found = ex.mock.find_task(ref, v2=None)
     if found is None:
         raise ControlError(404, f"no task {ref!r} (give a task_id, platform_id or ULID)", "task_id")
     return found
@@ -64,6 +70,7 @@ async def health(ex: Exchange) -> Response:
             "now": mock.now(),
             "timing": mock.timing.name,
             "tasks": len(mock.store),
+            "files": {"count": len(mock.files), "bytes": mock.files.total_bytes},
             "journal": len(mock.journal),
         }
     )
@@ -110,9 +117,15 @@ async def force_task(ex: Exchange) -> Response:
         raise ControlError(
             400,
             "status is required: one of Preparing, Queueing, Processing, "
-            "Success, Fail, or null to let the clock drive the task again",
+            "Success, Fail (for V2 tasks also queued, running, succeeded, failed, "
+            "cancelled), or null to let the clock drive the task again",
             "status",
         )
+    if isinstance(body["status"], str) and body["status"].strip().lower() == "cancelled":
+        if found.surface != "v2":
+            raise ControlError(400, "only V2 tasks can be cancelled", "status")
+        ex.mock.v2.cancel(found)
+        return ex.json(ex.mock.task_json(found))
     status = None
     if body["status"] is not None:
         if not isinstance(body["status"], str):
@@ -128,6 +141,43 @@ async def force_task(ex: Exchange) -> Response:
         raise ControlError(400, "code goes with status Fail", "code")
     ex.mock.force(found, status, code)
     return ex.json(ex.mock.task_json(found))
+
+
+async def _deliveries(ex: Exchange, task_id: str | None) -> Response:
+    """Deliveries, optionally after waiting (`?wait=SECONDS`) until none is in flight."""
+    engine = ex.mock.callbacks
+    wait = ex.param("wait")
+    idle = engine.busy == 0
+    if wait is not None:
+        try:
+            seconds = float(wait)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= MAX_WAIT:
+            raise ControlError(400, f"wait must be a number of seconds, 0..{MAX_WAIT:g}", "wait")
+        idle = await anyio.to_thread.run_sync(engine.wait_idle, seconds)
+    found = [d.to_json() for d in engine.deliveries(task_id)]
+    for name in ("kind", "outcome"):
+        wanted = ex.param(name)
+        if wanted:
+            found = [d for d in found if d[name] == wanted]
+    log = engine.log
+    return ex.json({"deliveries": found, "idle": idle, "limit": log.limit, "dropped": log.dropped})
+
+
+async def callbacks(ex: Exchange) -> Response:
+    task_id = ex.param("task_id")
+    if task_id:
+        found = ex.mock.find_task(task_id)
+        task_id = found.task_id if found is not None else task_id
+    return await _deliveries(ex, task_id or None)
+
+
+async def task_callbacks(ex: Exchange) -> Response:
+    ref = ex.request.path_params["task_id"]
+    if ex.mock.callbacks.knows(ref):  # any kind of task the engine watched
+        return await _deliveries(ex, ref)
+    return await _deliveries(ex, _task(ex).task_id)
 
 
 async def clock(ex: Exchange) -> Response:

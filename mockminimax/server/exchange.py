@@ -215,6 +215,7 @@ def endpoint(
     passed their auth and body checks: a request the mock refuses touches no rule. A rule
     that breaks an answer already made is applied here, after the handler.
     """
+    from .cors import add_headers
     from .faults import after_handler
     from .guard import check_control
 
@@ -232,6 +233,7 @@ def endpoint(
                 exc = Problem("internal", f"{type(exc).__name__}: {exc}")
             response = surface.error(exc, ex)
         surface.finish(response, ex)
+        add_headers(response, ex)
         if ex.fault is not None:
             response = after_handler(ex, response)
         ex.finish(response)

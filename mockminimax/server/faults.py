@@ -71,6 +71,17 @@ _GATEWAY_500 = {
     "retrieve": "file_retrieve_failed",
     "retrieve_content": "file_retrieve_failed",
 }
+#: V2's error type and message for each status (reference §10.1), the code in brackets.
+_V2: dict[int, tuple[str, str]] = {
+    400: ("bad_request_error", "invalid params (2013)"),
+    401: ("authorized_error", f"{message_for(1004)} (1004)"),
+    402: ("insufficient_balance_error", "insufficient balance (1008)"),
+    404: ("not_found_error", "record not found (1000)"),
+    422: ("unprocessable_entity_error", "video description contains sensitive content (1026)"),
+    429: ("rate_limit_error", "rate limit, please retry later (1002)"),
+    500: ("server_error", "internal error (1000)"),
+    529: ("overloaded_error", "the service is overloaded, please retry later (1000)"),
+}
 _CDN: dict[int, tuple[str, str]] = {
     400: ("InvalidArgument", "Invalid Argument."),
     403: ("AccessDenied", "Request has expired."),
@@ -121,6 +132,8 @@ async def fault_point(ex: Exchange) -> Response | None:
             data = ex.parsed if ex.parsed is not None else _lenient_json(raw)
             if isinstance(data, dict):
                 model, prompt = _text(data.get("model")), _text(data.get("prompt"))
+                if ex.surface.name == "v2":
+                    prompt = _v2_text(data.get("content"))
     one_shot: list[FaultRule] = []
     try:
         if header is not None:
@@ -160,6 +173,15 @@ async def fault_point(ex: Exchange) -> Response | None:
         return _status(ex, rule)
     if rule.connection in ("reset", "stall"):
         return SocketFault(rule, ex.mock.settings.stall_seconds)
+    return None
+
+
+def _v2_text(content: Any) -> str | None:
+    """A V2 create's prompt: its first `text` content item."""
+    if isinstance(content, list):
+        for item in content:
+            if isinstance(item, dict) and item.get("type") == "text":
+                return _text(item.get("text"))
     return None
 
 
@@ -218,9 +240,12 @@ def _status(ex: Exchange, rule: FaultRule) -> Response:
         media = _sniff(rule.body, html=rule.id not in ("header", "prompt"))
         return Response(rule.body, status, headers=headers, media_type=media)
     # Local import: surfaces imports exchange, as this module does; keep the graph flat.
-    from .surfaces import CDN, GATEWAY, OFFICIAL
+    from .surfaces import CDN, GATEWAY, OFFICIAL, V2
 
     name = ex.surface.name
+    if name == "v2":
+        kind, message = _V2.get(status, ("api_error", f"{reason} (1000)"))
+        return V2.oai(ex, status, kind, message)
     if name == "official":
         code, message = _OFFICIAL.get(status, (1000, message_for(1000)))
         return OFFICIAL.base_resp(ex, code, message, status)

@@ -1,12 +1,23 @@
 """The One-Hub gateway surface, `/minimaxi/v1/...`: its own auth, validation and IDs
-in front of the same MiniMax core (onehub-proxy.md)."""
+in front of the same MiniMax core (onehub-proxy.md).
+
+Bodies are the official ones, as the gateways' docs promise; `gateway_profile=onehub-code`
+re-encodes them as the fork's public code does (`core.onehub.DIFFERENCES`).
+"""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..core.onehub import GatewayRefusal, create_schema_gateway, normalize, strip_key
+from ..core.onehub import (
+    GatewayRefusal,
+    create_schema_gateway,
+    gateway_profile,
+    normalize,
+    strip_key,
+)
 from ..core.tasks import Status, Task
+from ..core.templates import is_template
 from .exchange import Exchange
 from .faults import check_rate, fault_point
 from .media import video_response
@@ -50,7 +61,7 @@ def _param(ex: Exchange, name: str) -> str:
 async def create(ex: Exchange) -> Response:
     key = authenticate(ex)
     body = await ex.json_object(require_content_type=False)
-    forwarded = normalize(body)
+    forwarded = normalize(body, gateway_profile(ex.settings))
     request = ex.mock.validate(forwarded)
     if (faulted := await fault_point(ex)) is not None:
         return faulted
@@ -66,15 +77,18 @@ async def query(ex: Exchange) -> Response:
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     task = ex.mock.find_task(ref, key)
-    if task is None:
+    if task is None or is_template(task):
         if ref.isdigit():  # an upstream ID is forwarded; MiniMax's answer passes through
             raise not_found("task_id")
         raise GatewayRefusal(_NOT_MINE, code="upstream_not_found_or_no_permission", status=404)
     ex.entry.task_id = task.task_id
     body = ex.mock.query_body(task, ex.mock.poll(task))
-    if ex.settings.gateway_status_case == "lower":
+    profile = gateway_profile(ex.settings)
+    if profile.has("lower_status"):
         body["status"] = _LOWER[Status(body["status"])]
-    return ex.json(body, newline=True)
+    if profile.has("omit_empty"):
+        body = {k: v for k, v in body.items() if v not in ("", 0)}
+    return ex.json(body, newline=profile.has("query_newline"))
 
 
 async def _file_task(ex: Exchange, key: str) -> Task | Response:
@@ -92,8 +106,12 @@ async def retrieve(ex: Exchange) -> Response:
     task = await _file_task(ex, authenticate(ex))
     if isinstance(task, Response):
         return task
-    file = ex.mock.file_object(task, ex.base_url())
-    return ex.json({"file": file.to_json(), "base_resp": OK})
+    file = ex.mock.file_object(task, ex.base_url()).to_json()
+    if gateway_profile(ex.settings).has("file_as_go"):
+        # MiniMaxFileObject: StringOrNumber file_id, omitempty ints, no backup_download_url.
+        file = {k: str(v) if k == "file_id" else v for k, v in file.items() if v not in ("", 0)}
+        file.pop("backup_download_url", None)
+    return ex.json({"file": file, "base_resp": OK})
 
 
 async def retrieve_content(ex: Exchange) -> Response:

@@ -13,7 +13,7 @@ from ..core.videos import Video
 from .exchange import Exchange
 from .schemas import NO_CONTENT, Answer
 
-__all__ = ["VIDEO_ANSWERS", "video_response"]
+__all__ = ["VIDEO_ANSWERS", "bytes_response", "video_response"]
 
 _MP4 = {"video/mp4": {"type": "string", "contentMediaType": "video/mp4"}}
 _HEADERS = {
@@ -37,7 +37,7 @@ _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
 
 async def _video(ex: Exchange, task: Task) -> Video:
     lib, req = ex.mock.videos, task.request
-    cached = lib.peek(req.width, req.height, task.frames)
+    cached = lib.peek(req.width, req.height, task.frames, req.fps, audio=task.audio)
     if cached is not None:
         return cached
     # A size not rendered yet: render off the event loop, once.
@@ -77,28 +77,48 @@ def _byte_range(spec: str, size: int) -> tuple[int, int] | str | None:
 
 async def video_response(ex: Exchange, task: Task, *, attachment: bool = True) -> Response:
     video = await _video(ex, task)
-    size = len(video.data)
+    ex.entry.response_body = f"<video/mp4 {len(video.data)} bytes, {video.width}x{video.height}>"
+    return bytes_response(
+        ex,
+        video.data,
+        "video/mp4",
+        etag=video.etag,
+        modified=task.finished_at or task.created_at,
+        filename="output.mp4" if attachment else None,
+    )
+
+
+def bytes_response(
+    ex: Exchange,
+    data: bytes,
+    media_type: str,
+    *,
+    etag: str,
+    modified: float,
+    filename: str | None = None,
+) -> Response:
+    """`data` whole, as one byte range, or headers only (HEAD), as object storage serves."""
+    size = len(data)
     headers = {
         "Accept-Ranges": "bytes",
-        "ETag": video.etag,
-        "Last-Modified": email.utils.formatdate(task.finished_at or task.created_at, usegmt=True),
+        "ETag": etag,
+        "Last-Modified": email.utils.formatdate(modified, usegmt=True),
     }
-    if attachment:
-        headers["Content-Disposition"] = 'attachment; filename="output.mp4"'
-    ex.entry.response_body = f"<video/mp4 {size} bytes, {video.width}x{video.height}>"
+    if filename is not None:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     start, end, status = 0, size - 1, 200
     spec = ex.request.headers.get("range")
     wanted = _byte_range(spec, size) if spec else None
     if wanted == "unsatisfiable":
         headers["Content-Range"] = f"bytes */{size}"
         ex.reject(f"range {spec!r} not satisfiable for {size} bytes")
-        return Response(b"", 416, headers=headers, media_type="video/mp4")
+        return Response(b"", 416, headers=headers, media_type=media_type)
     if isinstance(wanted, tuple):
         start, end = wanted
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         status = 206
     if ex.request.method == "HEAD":
         headers["Content-Length"] = str(end - start + 1)
-        return Response(None, status, headers=headers, media_type="video/mp4")
-    body = video.data if status == 200 else video.data[start : end + 1]
-    return Response(body, status, headers=headers, media_type="video/mp4")
+        return Response(None, status, headers=headers, media_type=media_type)
+    body = data if status == 200 else data[start : end + 1]
+    return Response(body, status, headers=headers, media_type=media_type)

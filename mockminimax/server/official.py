@@ -5,7 +5,9 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..core.codes import ApiError
+from ..core.files import StoredFile
 from ..core.tasks import Status, Task
+from ..core.templates import is_template
 from ..core.validation import create_schema
 from .exchange import Exchange
 from .faults import check_rate, fault_point
@@ -148,19 +150,23 @@ async def query(ex: Exchange) -> Response:
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     task = ex.mock.find_task(ref, key)
-    if task is None:
+    if task is None or is_template(task):  # agent tasks answer on their own query
         raise not_found("task_id")
     ex.entry.task_id = task.task_id
     return ex.json(ex.mock.query_body(task, ex.mock.poll(task)))
 
 
-async def file_task(ex: Exchange, key: str | None) -> Task | Response:
-    """The finished task owning `?file_id=`, or the answer a fault gives instead."""
+async def file_task(ex: Exchange, key: str | None) -> Task | StoredFile | Response:
+    """The upload or the finished task owning `?file_id=`, or the answer a fault gives
+    instead."""
     file_id = required(ex, "file_id")
     if not (file_id.isascii() and file_id.isdigit()):
         raise ApiError(2013, "invalid params, file_id: must be an integer", field="file_id")
     if (faulted := await fault_point(ex)) is not None:
         return faulted
+    upload = ex.mock.files.get(file_id, key)
+    if upload is not None:
+        return upload
     task = ex.mock.find_file(file_id, key)
     if task is None:
         raise not_found("file_id")
@@ -169,15 +175,23 @@ async def file_task(ex: Exchange, key: str | None) -> Task | Response:
 
 
 async def retrieve(ex: Exchange) -> Response:
+    from .files import retrieve_upload
+
     task = await file_task(ex, ex.mock.check_key(bearer(ex)))
     if isinstance(task, Response):
         return task
+    if isinstance(task, StoredFile):
+        return retrieve_upload(ex, task)
     file = ex.mock.file_object(task, ex.base_url())
     return ex.json({"file": file.to_json(), "base_resp": OK})
 
 
 async def retrieve_content(ex: Exchange) -> Response:
+    from .files import upload_content
+
     task = await file_task(ex, ex.mock.check_key(bearer(ex)))
     if isinstance(task, Response):
         return task
+    if isinstance(task, StoredFile):
+        return upload_content(ex, task)
     return await video_response(ex, task)

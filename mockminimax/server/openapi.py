@@ -41,15 +41,20 @@ A local twin of the MiniMax (Hailuo) video generation API, on four surfaces:
   `Origin`, a cross-site fetch or, on a live server, a `Host` that is not this machine get
   403; with a control token set, a request without it gets 401.
 
-Every GET route also answers HEAD (headers only). A fault rule (control API, `--fault`, the
+Every GET route also answers HEAD (headers only); the official and gateway paths answer a
+browser's CORS preflight (OPTIONS). A fault rule (control API, `--fault`, the
 `X-Mock-Fault` header or a `[mock:...]` prompt directive) answers what it asks for instead,
 whatever this document says.
 """
 
 
-def operation_id(spec: RouteSpec, method: str) -> str:
-    """`surface_route`, plus `_head` (etc.) for every method of a route but its first."""
-    base = f"{spec.surface.name}_{spec.name}"
+def operation_id(spec: RouteSpec, method: str, routes: Iterable[RouteSpec] = ROUTES) -> str:
+    """`surface_route`, plus `_2`, `_3` for later routes of the same surface and name (the
+    CDN serves several kinds of download), and `_head` (etc.) for every method of a route
+    but its first."""
+    same = [r for r in routes if (r.surface.name, r.name) == (spec.surface.name, spec.name)]
+    nth = next((i for i, r in enumerate(same) if r is spec), 0)
+    base = f"{spec.surface.name}_{spec.name}" + (f"_{nth + 1}" if nth else "")
     return base if method == spec.methods[0] else f"{base}_{method.lower()}"
 
 
@@ -112,9 +117,9 @@ def _response(
     return out
 
 
-def _operation(spec: RouteSpec, method: str) -> dict[str, Any]:
+def _operation(spec: RouteSpec, method: str, routes: list[RouteSpec]) -> dict[str, Any]:
     op: dict[str, Any] = {
-        "operationId": operation_id(spec, method),
+        "operationId": operation_id(spec, method, routes),
         "summary": spec.summary,
         "tags": [spec.surface.name],
     }
@@ -148,7 +153,7 @@ def build(routes: Iterable[RouteSpec]) -> dict[str, Any]:
     for spec in routes:
         item = paths.setdefault(_PATH_PARAM.sub(r"{\1}", spec.path), {})
         for method in spec.methods:
-            item[method.lower()] = _operation(spec, method)
+            item[method.lower()] = _operation(spec, method, routes)
         security.update(spec.surface.doc_security)
     tags = list(dict.fromkeys(spec.surface.name for spec in routes))
     doc: dict[str, Any] = {

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import cdn, control, gateway, official
+from . import cdn, control, files, gateway, official, templates, v2
 from .exchange import Handler
 from .media import VIDEO_ANSWERS
 from .schemas import Answer, Body, Link, Param, string
-from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, Surface
+from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, V2, Surface
 
 __all__ = ["ROUTES", "RouteSpec"]
 
@@ -32,6 +32,9 @@ class RouteSpec:
     path: str
     handler: Handler
     summary: str
+    #: Request headers the route reads beyond Authorization (and Content-Type with a
+    #: body); a browser preflight allows them (`cors.allowed_headers`).
+    headers: tuple[str, ...] = ()
     params: tuple[Param, ...] = field(default=(), kw_only=True)
     body: Body | None = field(default=None, kw_only=True)
     answers: Mapping[int, Answer] = field(default_factory=dict, kw_only=True)
@@ -61,7 +64,7 @@ def _api(surface: Surface, prefix: str, module: object) -> list[RouteSpec]:
                   errors=(404,) if gw else (), links=official.links(s, "retrieve")),
         RouteSpec(surface, "retrieve_content", ("GET", "HEAD"), f"{prefix}/files/retrieve_content",
                   module.retrieve_content, "the file's bytes by ?file_id=",  # type: ignore[attr-defined]
-                  params=(*official.FILE_PARAMS, _RANGE), answers=VIDEO_ANSWERS,
+                  ("Range",), params=(*official.FILE_PARAMS, _RANGE), answers=VIDEO_ANSWERS,
                   errors=(404,) if gw else ()),
     ]  # fmt: skip
 
@@ -77,11 +80,38 @@ _DOWNLOAD = (
 
 ROUTES: tuple[RouteSpec, ...] = (
     *_api(OFFICIAL, "/v1", official),
+    RouteSpec(OFFICIAL, "upload", ("POST",), "/v1/files/upload", files.upload,
+              "upload a file: multipart/form-data with purpose and file"),
+    RouteSpec(OFFICIAL, "list_files", ("GET",), "/v1/files/list", files.list_files,
+              "your uploaded files of one ?purpose="),
+    RouteSpec(OFFICIAL, "delete_file", ("POST",), "/v1/files/delete", files.delete_file,
+              'delete an upload: {"file_id": N, "purpose": "..."}'),
+    RouteSpec(OFFICIAL, "template_create", ("POST",), "/v1/video_template_generation",
+              templates.create, "create a Video Agent (template) task"),
+    RouteSpec(OFFICIAL, "template_query", ("GET",), "/v1/query/video_template_generation",
+              templates.query, "a Video Agent task's status and video_url by ?task_id="),
     *_api(GATEWAY, "/minimaxi/v1", gateway),
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/video/{day}/{key}/output.mp4", cdn.download,
               "the MP4 behind a download_url (signed, expiring, Range and HEAD)",
               params=_DOWNLOAD, answers=VIDEO_ANSWERS),
+    RouteSpec(V2, "create", ("POST",), "/v2/video_generation", v2.create,
+              "create a V2 (H3) task from content items; answers {task_id}"),
+    RouteSpec(V2, "query", ("GET",), "/v2/query/video_generation/{task_id}", v2.query,
+              "one V2 task: {task: {status, content.url, usage, ...}}"),
+    RouteSpec(V2, "list_tasks", ("GET",), "/v2/query/video_generation", v2.list_tasks,
+              "V2 tasks of the last 7 days, newest first (?page_num= &page_size= &filter.*=)"),
+    RouteSpec(V2, "delete_task", ("DELETE",), "/v2/video_generation/{task_id}", v2.delete,
+              "cancel a queued V2 task or delete a finished one"),
+    RouteSpec(V2, "context_ir", ("POST",), "/v2/h3_context_ir", v2.context_ir,
+              "MiniMax-H3 prompt enhancement; the task's content is {prompt}"),
+    RouteSpec(V2, "regenerate", ("POST",), "/v2/video_regeneration", v2.regenerate,
+              "re-render a 768P MiniMax-H3 video at 2K"),
+    RouteSpec(CDN, "download", ("GET", "HEAD"),
+              "/inference_output/rollout/{day}/{key}/output.mp4", cdn.download,
+              "the MP4 behind a V2 content.url"),
+    RouteSpec(CDN, "download", ("GET", "HEAD"), "/inference_output/file/{file_id}/{name}",
+              files.download, "an uploaded file behind its download_url (signed, expiring)"),
     RouteSpec(CONTROL, "health", ("GET",), "/_mock/health", control.health,
               "liveness, version, seed, clock", answers=control.ok("alive", control.HEALTH)),
     RouteSpec(CONTROL, "reset", ("POST",), "/_mock/reset", control.reset,
@@ -100,6 +130,11 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(CONTROL, "task_force", ("POST",), "/_mock/tasks/{task_id}", control.force_task,
               'force a status: {"status": "Success"} or {"status": "Fail", "code": 1027}',
               body=control.FORCE_BODY, answers=control.ok("the task, forced", control.TASK)),
+    RouteSpec(CONTROL, "task_callbacks", ("GET",), "/_mock/tasks/{task_id}/callbacks",
+              control.task_callbacks, "one task's callback deliveries (?wait=SECONDS first "
+              "waits until none is in flight)"),
+    RouteSpec(CONTROL, "callbacks", ("GET",), "/_mock/callbacks", control.callbacks,
+              "every callback delivery (?task_id= &kind= &outcome= &wait=SECONDS)"),
     RouteSpec(CONTROL, "clock", ("GET",), "/_mock/clock", control.clock, "clock mode and time",
               answers=control.ok("the clock", control.CLOCK)),
     RouteSpec(CONTROL, "clock_advance", ("POST",), "/_mock/clock/advance", control.advance,

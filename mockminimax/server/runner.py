@@ -128,6 +128,7 @@ class ServerThread:
         if self._thread.is_alive():
             self._server.force_exit = True
             self._thread.join(timeout)
+        self.mock.close()  # callbacks in flight are cancelled, never waited for
         with contextlib.suppress(OSError):
             self._sock.close()
 

@@ -15,9 +15,10 @@ from xml.sax.saxutils import escape
 
 from starlette.responses import Response
 
-from ..core.codes import ApiError, message_for
+from ..core.codes import CODES, ApiError, message_for
 from ..core.mock import DownloadRefused
-from ..core.onehub import GatewayRefusal
+from ..core.onehub import GatewayRefusal, gateway_profile
+from ..core.tasks_v2 import V2Error
 from .exchange import Exchange, Problem
 from .schemas import Answer, Param, Schema, integer, nullable, obj, string
 
@@ -29,6 +30,7 @@ __all__ = [
     "CONTROL",
     "GATEWAY",
     "OFFICIAL",
+    "V2",
     "ControlError",
     "OneHubError",
     "Surface",
@@ -91,6 +93,8 @@ class Surface(ABC):
     """One service the app imitates: the errors it expects, their shape, its headers."""
 
     name = "surface"
+    #: Whether browsers may call it: preflights answered, Access-Control-* on answers.
+    cors = True
     #: For the OpenAPI document: headers every answer carries (name -> description), the
     #: parameters every route takes, and the security schemes a caller may use.
     doc_headers: Mapping[str, str] = {}
@@ -135,7 +139,8 @@ class OfficialSurface(Surface):
         self, ex: Exchange, code: int, message: str, status: int = 200, **extra: Any
     ) -> Response:
         ex.reject(f"{code}: {message}")
-        body: dict[str, Any] = {"task_id": ""} if ex.route == "create" else {}
+        creates = ("create", "template_create")
+        body: dict[str, Any] = {"task_id": ""} if ex.route in creates else {}
         body.update(extra)
         body["base_resp"] = {"status_code": code, "status_msg": message}
         return ex.json(body, status)
@@ -159,7 +164,13 @@ class OfficialSurface(Surface):
         return self.base_resp(ex, 2013, f"invalid params, {exc.message}")
 
     def finish(self, response: Response, ex: Exchange) -> None:
-        response.headers["Trace-Id"] = ex.mock.ids.hex(16)
+        # Trace-Id from MiniMax's services; the other three from its edge, which adds them
+        # to every api.minimax.io answer seen (chat, models, t2a, even a 404).
+        ids = ex.mock.ids
+        response.headers["Trace-Id"] = ids.hex(16)
+        response.headers["Minimax-Request-Id"] = ids.hex(16)
+        response.headers["alb_receive_time"] = f"{ex.entry.time:.3f}"
+        response.headers["alb_request_id"] = ids.hex(20)
 
 
 def _note(ex: Exchange, exc: Problem) -> None:
@@ -209,6 +220,12 @@ class GatewaySurface(Surface):
         }
         return ex.json(body, status)
 
+    def not_found(self, ex: Exchange, message: str) -> Response:
+        """One-Hub's JSON NoRoute answer (`RelayNotFound`), in place of its web UI's page."""
+        ex.reject(message)
+        error = {"message": message, "type": "invalid_request_error", "param": "", "code": ""}
+        return ex.json({"error": error}, 404)
+
     def task_error(self, ex: Exchange, status: int, code: str, message: str) -> Response:
         ex.reject(f"{code}: {message}")
         return ex.json({"code": code, "message": message}, status)
@@ -224,6 +241,8 @@ class GatewaySurface(Surface):
         method, path = ex.request.method, ex.request.url.path
         if exc.kind in ("route", "method"):
             # gin answers a wrong method like an unknown route: HandleMethodNotAllowed is off.
+            if gateway_profile(ex.settings).has("web_not_found"):
+                return self.not_found(ex, f"Invalid URL ({method} {path})")
             return self.one_hub(ex, 404, f"Invalid URL ({method} {path})")
         if exc.kind == "internal":
             _note(ex, exc)
@@ -248,6 +267,7 @@ class CdnSurface(Surface):
     """The download host: Aliyun OSS's XML errors, as the real CDN answers."""
 
     name = "cdn"
+    cors = False  # the real download host sends no CORS headers (TP2's curl)
     doc_headers: Mapping[str, str] = {
         "x-oss-request-id": "24 hex digits naming this answer",
         "Server": "AliyunOSS",
@@ -311,6 +331,7 @@ class ControlSurface(Surface):
     """The mock's own API: plain JSON errors with real HTTP codes and the field at fault."""
 
     name = "control"
+    cors = False  # must stay unreachable from web pages
     doc_security: Mapping[str, Schema] = {
         "controlToken": {"type": "http", "scheme": "bearer"},
         "controlTokenHeader": {"type": "apiKey", "in": "header", "name": "X-Mock-Token"},
@@ -363,7 +384,71 @@ class ControlSurface(Surface):
         return response
 
 
+class V2Surface(Surface):
+    """MiniMax V2 (`/v2/...`): real HTTP statuses and the OpenAI-style error body,
+    `{"type": "error", "error": {"type", "message", "http_code"}, "request_id"}`, with the
+    MiniMax code in brackets at the end of the message (reference §10.1)."""
+
+    name = "v2"
+
+    def expected(self, exc: Exception) -> bool:
+        return isinstance(exc, (ApiError, V2Error))
+
+    def request_id(self, ex: Exchange) -> str:
+        rid = ex.tags.get("rid")
+        if rid is None:
+            rid = ex.tags["rid"] = ex.mock.ids.hex(16)
+        return str(rid)
+
+    def oai(self, ex: Exchange, status: int, kind: str, message: str) -> Response:
+        ex.reject(message)
+        body = {
+            "type": "error",
+            "error": {"type": kind, "message": message, "http_code": str(status)},
+            "request_id": self.request_id(ex),
+        }
+        return ex.json(body, status)
+
+    def api_error(self, ex: Exchange, code: int, message: str) -> Response:
+        known = CODES.get(code)
+        status, kind = known.v2_http if known and known.v2_http[1] else (500, "server_error")
+        return self.oai(ex, status, kind, f"{message} ({code})")
+
+    def error(self, exc: Exception, ex: Exchange) -> Response:
+        if isinstance(exc, ApiError):
+            return self.api_error(ex, exc.code, exc.message)
+        if isinstance(exc, V2Error):
+            return self.oai(ex, exc.status, exc.kind, exc.message)
+        assert isinstance(exc, Problem)
+        method, path = ex.request.method, ex.request.url.path
+        if exc.kind == "route":
+            return self.oai(
+                ex, 404, "not_found_error", f"invalid params, unknown route: {method} {path} (2013)"
+            )
+        if exc.kind == "method":
+            response = self.oai(
+                ex,
+                405,
+                "method_not_allowed_error",
+                f"invalid params, method {method} is not allowed on {path} (2013)",
+            )
+            response.headers.update(_allow(exc) or {})
+            return response
+        if exc.kind == "too_large":
+            return self.oai(
+                ex, 413, "request_too_large_error", f"invalid params, {exc.message} (2013)"
+            )
+        if exc.kind == "internal":
+            _note(ex, exc)
+            return self.oai(ex, 500, "server_error", "internal error (1000)")
+        return self.oai(ex, 400, "bad_request_error", f"invalid params, {exc.message} (2013)")
+
+    def finish(self, response: Response, ex: Exchange) -> None:
+        response.headers["Trace-Id"] = self.request_id(ex)
+
+
 OFFICIAL = OfficialSurface()
+V2 = V2Surface()
 GATEWAY = GatewaySurface()
 CDN = CdnSurface()
 CONTROL = ControlSurface()
@@ -377,4 +462,6 @@ def surface_for_path(path: str) -> Surface:
         return CONTROL
     if path.startswith("/inference_output/"):
         return CDN
+    if path == "/v2" or path.startswith("/v2/"):
+        return V2
     return OFFICIAL

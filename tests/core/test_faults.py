@@ -13,6 +13,7 @@ import pytest
 
 from mockminimax.core.faults import (
     ACTIONS,
+    CALLBACK_ROUTES,
     KEYS,
     ROUTES,
     ConnectionFault,
@@ -111,8 +112,8 @@ def test_defaults_are_filled_in_and_shown() -> None:
     ("text", "key"),
     [
         ("route=create,minimax_eror=1002", "minimax_eror"),
-        ("route=upload,minimax_error=1002", "route"),
-        ("surface=v2,minimax_error=1002", "surface"),
+        ("route=teleport,minimax_error=1002", "route"),
+        ("surface=v3,minimax_error=1002", "surface"),
         ("probability=1.5,minimax_error=1002", "probability"),
         ("probability=-0.1,minimax_error=1002", "probability"),
         ("probability=nan,minimax_error=1002", "probability"),
@@ -185,7 +186,7 @@ def test_every_key_has_a_field_and_every_action_a_key() -> None:
 
 def test_rule_routes_are_the_server_routes() -> None:
     api = {spec.name for spec in SERVER_ROUTES if spec.surface.name != "control"}
-    assert api == set(ROUTES) - {"any"}
+    assert api == set(ROUTES) - {"any", *CALLBACK_ROUTES}
 
 
 # -- when rules fire ---------------------------------------------------------------------

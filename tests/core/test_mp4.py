@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
-from collections.abc import Iterator
+import itertools
+import struct
 from fractions import Fraction
 
 import av
-import av.logging
 import pytest
 
 from mockminimax.core.mp4 import render_mp4
@@ -37,18 +38,6 @@ SIZES = [
 @functools.cache
 def _render(width: int, height: int, frames: int) -> bytes:
     return render_mp4(width, height, frames)
-
-
-@pytest.fixture
-def ffmpeg_logs() -> Iterator[list[tuple[int, str, str]]]:
-    """Collect FFmpeg log lines of level WARNING or worse, from every thread."""
-    previous = av.logging.get_level()
-    av.logging.set_level(av.logging.WARNING)
-    try:
-        with av.logging.Capture(local=False) as logs:
-            yield logs
-    finally:
-        av.logging.set_level(previous)
 
 
 def _rows(plane: av.video.plane.VideoPlane, width: int, height: int) -> list[bytes]:
@@ -167,7 +156,10 @@ def _samples(data: bytes) -> list[bytes]:
     return samples
 
 
-@pytest.mark.parametrize(("width", "height", "frames"), [(1366, 768, 40), (1920, 1080, 3)])
+@pytest.mark.parametrize(
+    ("width", "height", "frames"),
+    [(1366, 768, 40), (1920, 1080, 3), (854, 480, 20), (1440, 2560, 2), (1346, 750, 2)],
+)
 def test_bitstream_syntax(width: int, height: int, frames: int) -> None:
     """Parse what FFmpeg tolerates silently: cropping, frame_num, skip runs, PCM layout."""
     data = render_mp4(width, height, frames)
@@ -238,7 +230,15 @@ def test_mp4_layout_is_faststart() -> None:
 
 @pytest.mark.parametrize(
     ("width", "height", "level"),
-    [(320, 240, 13), (1280, 720, 31), (1366, 768, 32), (1920, 1080, 40), (3840, 2160, 51)],
+    [
+        (320, 240, 13),
+        (1280, 720, 31),
+        (1366, 768, 32),
+        (1920, 1080, 40),
+        (2560, 1440, 50),
+        (1440, 2560, 50),
+        (3840, 2160, 51),
+    ],
 )
 def test_level_follows_frame_size(width: int, height: int, level: int) -> None:
     data = render_mp4(width, height, 1)
@@ -278,3 +278,198 @@ def test_deterministic() -> None:
 def test_rejects_bad_arguments(width: int, height: int, frames: int, fps: int) -> None:
     with pytest.raises(ValueError):
         render_mp4(width, height, frames, fps)
+    with pytest.raises(ValueError):
+        render_mp4(width, height, frames, fps, audio=True)
+
+
+def test_rejects_a_non_boolean_audio_flag() -> None:
+    with pytest.raises(ValueError, match="audio"):
+        render_mp4(64, 48, 1, 24, audio=1)  # type: ignore[arg-type]
+
+
+# -- V1 output is frozen ------------------------------------------------------------------
+
+# SHA-256 of files rendered before the audio track existed: the V1 (no audio) output must
+# stay byte for byte the same, since ETags and seeded runs depend on it.
+V1_HASHES = {
+    (1920, 1080, 144, 24): "ef7391ac9013d5ca6ddabbc42f8427313ef3b523fbe78203d1ae1c29cbcdb613",
+    (1366, 768, 144, 24): "6bb2fb9b8cadcf6ad5518637364e9e6e1227fb169a40f4d07ecf304dbb981d8d",
+    (864, 768, 144, 24): "f7955416d5ea735598a578ae2442a9b89402657540d624a32a3171eeef82efd6",
+    (64, 48, 1, 30): "338f7ef23bd0fa5dd86fd53d143ee24696698f916541c55c1eae37aecc2b7efc",
+    (854, 480, 101, 24): "5f19cf47be6e4eb6220151d2827e8d576049ad82191784672e527b828390d474",
+}
+
+
+@pytest.mark.parametrize("shape", V1_HASHES)
+def test_v1_output_is_unchanged(shape: tuple[int, int, int, int]) -> None:
+    data = render_mp4(*shape)
+    assert hashlib.sha256(data).hexdigest() == V1_HASHES[shape]
+    assert render_mp4(*shape, audio=False) == data
+
+
+# -- with an AAC track ---------------------------------------------------------------------
+
+AUDIO_SHAPES = [
+    (1344, 768, 101, 24),  # H3 768P 16:9, duration 4 (17n+5 frames)
+    (854, 480, 245, 24),  # 480P 16:9, not a multiple of 16, 10 s
+    (1440, 2560, 29, 24),  # 2K portrait
+    (2560, 1440, 5, 24),  # 2K landscape
+    (768, 768, 22, 24),  # square
+    (1366, 768, 150, 25),  # video-01's 25 fps
+    (64, 48, 1, 30),  # one frame, shorter than one AAC frame
+    (100, 50, 7, 7),  # an fps that divides neither the second nor 48 kHz evenly
+]
+
+
+@pytest.mark.parametrize(("width", "height", "frames", "fps"), AUDIO_SHAPES)
+def test_audio_track_decodes_with_ffmpeg(
+    width: int, height: int, frames: int, fps: int, ffmpeg_logs: list[tuple[int, str, str]]
+) -> None:
+    data = render_mp4(width, height, frames, fps, audio=True)
+    samples = round(Fraction(frames * 48000, fps))
+    aac_frames = -(-samples // 1024)
+    options = {"err_detect": "crccheck+bitstream+buffer+explode"}
+    with av.open(io.BytesIO(data), options=options) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert (video.codec_context.width, video.codec_context.height) == (width, height)
+        assert video.average_rate == fps
+        assert video.frames == frames
+        assert video.duration is not None and video.time_base is not None
+        assert video.duration * video.time_base == Fraction(frames, fps)
+
+        assert audio.codec_context.name == "aac"
+        assert audio.codec_context.profile == "LC"
+        assert audio.codec_context.channels == 2
+        assert audio.codec_context.layout.name == "stereo"
+        assert audio.sample_rate == 48000
+        assert audio.frames == aac_frames
+        assert audio.duration is not None and audio.time_base is not None
+        assert audio.duration * audio.time_base == Fraction(samples, 48000)
+        assert abs(audio.duration * audio.time_base - Fraction(frames, fps)) <= Fraction(1, 96000)
+        assert container.duration is not None
+        assert abs(container.duration - Fraction(frames * 1_000_000, fps)) < 1  # microseconds
+
+        # Demux in file order and decode every packet of both streams.
+        video_pts: list[int] = []
+        audio_samples = 0
+        first = None
+        for packet in container.demux():
+            for frame in packet.decode():
+                if isinstance(frame, av.VideoFrame):
+                    video_pts.append(frame.pts)
+                    first = first or frame
+                else:
+                    assert isinstance(frame, av.AudioFrame)
+                    assert frame.sample_rate == 48000 and frame.layout.name == "stereo"
+                    audio_samples += frame.samples
+    assert video_pts == [i * 512 for i in range(frames)]
+    assert audio_samples == aac_frames * 1024
+    assert first is not None and (first.width, first.height) == (width, height)
+    _check_bars(_planes(first), width, height)
+    assert ffmpeg_logs == []
+
+
+class _Box:
+    """One box of the file: its type, payload and children (for container boxes)."""
+
+    CONTAINERS = (b"moov", b"trak", b"mdia", b"minf", b"stbl")
+
+    def __init__(self, kind: bytes, payload: bytes) -> None:
+        self.kind, self.payload = kind, payload
+        self.children = _parse(payload) if kind in self.CONTAINERS else []
+
+    def find(self, *path: bytes) -> _Box:
+        box = self
+        for kind in path:
+            box = next(child for child in box.children if child.kind == kind)
+        return box
+
+    def u32s(self, start: int = 4) -> list[int]:
+        """The payload as big-endian 32-bit words, after the full-box header."""
+        body = self.payload[start:]
+        return list(struct.unpack(f">{len(body) // 4}I", body[: len(body) // 4 * 4]))
+
+
+def _parse(data: bytes) -> list[_Box]:
+    boxes, pos = [], 0
+    while pos < len(data):
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        assert size >= 8
+        boxes.append(_Box(kind, data[pos + 8 : pos + size]))
+        pos += size
+    assert pos == len(data)
+    return boxes
+
+
+def _chunk_table(stbl: _Box) -> list[tuple[int, int, int]]:
+    """(file offset, first sample, sample count) of each chunk, from stsc, stco and stsz."""
+    offsets = stbl.find(b"stco").u32s()[1:]
+    stsc = stbl.find(b"stsc").u32s()
+    runs = [stsc[1 + 3 * i : 4 + 3 * i] for i in range(stsc[0])]
+    assert runs[0][0] == 1 and all(r[2] == 1 for r in runs)
+    chunks, sample = [], 0
+    for index, offset in enumerate(offsets, start=1):
+        count = next(r[1] for r in reversed(runs) if r[0] <= index)
+        chunks.append((offset, sample, count))
+        sample += count
+    return chunks
+
+
+@pytest.mark.parametrize(("frames", "fps"), [(101, 24), (245, 24), (150, 25), (25, 24), (1, 30)])
+def test_audio_sample_tables_tile_the_mdat(frames: int, fps: int) -> None:
+    data = render_mp4(320, 240, frames, fps, audio=True)
+    top = _parse(data)
+    assert [b.kind for b in top] == [b"ftyp", b"moov", b"mdat"]
+    moov = _Box(b"moov", top[1].payload)
+    mvhd = moov.find(b"mvhd").u32s()
+    assert mvhd[2:4] == [1000, -(-frames * 1000 // fps)] and mvhd[-1] == 3  # next_track_ID
+    traks = [b for b in moov.children if b.kind == b"trak"]
+    assert [t.find(b"mdia", b"hdlr").payload[8:12] for t in traks] == [b"vide", b"soun"]
+    video_stbl, audio_stbl = (t.find(b"mdia", b"minf", b"stbl") for t in traks)
+
+    # The sample entry: mp4a, 2 channels, 16-bit, 48 kHz, and an esds carrying AAC-LC's
+    # AudioSpecificConfig (object type 2, 48 kHz, channel configuration 2).
+    stsd = audio_stbl.find(b"stsd").payload
+    assert stsd[12:16] == b"mp4a"
+    assert struct.unpack(">HH", stsd[32:36]) == (2, 16)
+    assert struct.unpack(">I", stsd[40:44])[0] == 48000 << 16
+    esds = stsd[stsd.index(b"esds") + 8 :]
+    assert esds[0] == 3 and b"\x04\x80\x80\x80" in esds
+    decoder_config = esds[esds.index(b"\x04\x80\x80\x80") + 5 :]
+    assert decoder_config[:2] == b"\x40\x15"  # MPEG-4 audio, audio stream
+    assert decoder_config[decoder_config.index(b"\x05\x80\x80\x80\x02") + 5 :][:2] == b"\x11\x90"
+    assert traks[1].find(b"mdia", b"mdhd").u32s()[2:4] == [48000, round(frames * 48000 / fps)]
+
+    # stts: every AAC frame lasts 1024 samples but the last, which ends with the video.
+    samples = round(Fraction(frames * 48000, fps))
+    stts = audio_stbl.find(b"stts").u32s()
+    durations = [d for i in range(stts[0]) for d in [stts[2 + 2 * i]] * stts[1 + 2 * i]]
+    assert sum(durations) == samples
+    assert durations[:-1] == [1024] * (len(durations) - 1) and 0 < durations[-1] <= 1024
+
+    # stsz/stsc/stco of both tracks cover the mdat exactly once, with no gap or overlap, and
+    # the chunks alternate: the audio that starts within second n, then video second n.
+    mdat_start = len(data) - len(top[2].payload)
+    spans = []
+    for stbl, rate in ((video_stbl, fps), (audio_stbl, Fraction(48000, 1024))):
+        sizes = stbl.find(b"stsz").u32s()[2:]
+        assert stbl.find(b"stsz").u32s()[:2] == [0, len(sizes)]
+        for offset, first, count in _chunk_table(stbl):
+            spans.append((offset, sum(sizes[first : first + count]), Fraction(first) / rate))
+        assert sum(n for _, _, n in _chunk_table(stbl)) == len(sizes)
+    spans.sort()
+    assert spans[0][0] == mdat_start
+    for (offset, size, _), (next_offset, _, _) in itertools.pairwise(spans):
+        assert offset + size == next_offset
+    assert spans[-1][0] + spans[-1][1] == len(data)
+    seconds = [(start, start // 1) for _, _, start in spans]
+    assert [second for _, second in seconds] == sorted(second for _, second in seconds)
+    assert [n for _, n in seconds] == [i for i in range(-(-frames // fps)) for _ in "av"]
+
+
+def test_audio_output_is_deterministic_and_adds_little() -> None:
+    with_audio = render_mp4(1344, 768, 101, audio=True)
+    assert with_audio == render_mp4(1344, 768, 101, audio=True)
+    without = render_mp4(1344, 768, 101)
+    # About 100 bytes per AAC frame: 198 frames for 4.2 s.
+    assert 0 < len(with_audio) - len(without) < 198 * 120

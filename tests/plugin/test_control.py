@@ -79,8 +79,12 @@ def test_the_request_log(control: MiniMaxControl, client: httpx.Client) -> None:
     assert log[0].json == BODY and log[0].response["task_id"] == task_id
     assert log[0].headers["authorization"] == "Bearer sk-***test"  # masked in the journal
     assert repr(log.last) == (
-        '<Request #3 POST /v1/video_generation -> 200 [official:create] json={"model": "nope"} '
-        "rejected='2013: invalid params, unsupported model: nope'>"
+        "<Request #3 POST /v1/video_generation -> 200 [official:create] "
+        'rejected=\'2013: invalid params, unsupported model: nope\' json={"model": "nope"}>'
+    )
+    assert repr(log) == (
+        "<RequestLog of 3: #1 POST /v1/video_generation 200, "
+        "#2 GET /v1/query/video_generation 200, #3 POST /v1/video_generation 200>"
     )
     assert str(log).splitlines()[1].startswith("  <Request #2 GET /v1/query/video_generation")
     with pytest.raises(AssertionError, match="found 2; the journal holds:\n  <Request #1"):

@@ -225,5 +225,10 @@ def test_server_needs_no_respx(minimax_server):
     result = downstream.run()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
-        ["*minimax_respx needs httpx and respx (respx is not installed): pip install*"]
+        [
+            literal(
+                "*mockminimax: minimax_respx needs the pytest extra (respx is not installed): "
+                "pip install 'mockminimax[pytest]'"
+            )
+        ]
     )

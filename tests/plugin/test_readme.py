@@ -78,3 +78,13 @@ def test_every_marker_option_is_documented() -> None:
     text = section()
     for name in pytest_plugin.MARKER_OPTIONS:
         assert f"`{name}`" in text
+
+
+def test_the_marker_help_offers_only_what_it_takes(downstream: Downstream) -> None:
+    result = downstream.run("--markers")
+    (line,) = [ln for ln in result.stdout.lines if ln.startswith("@pytest.mark.minimax(")]
+    for name in pytest_plugin.MARKER_OPTIONS:
+        assert f"{name}=" in line, name
+    assert "unmatched='refuse'" in line
+    assert "any setting but host and port" in line
+    assert "host=" not in line.replace("hosts=", "") and "port=" not in line

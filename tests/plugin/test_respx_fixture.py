@@ -94,11 +94,26 @@ def test_gateway_base_urls(minimax_respx):
         query = http.get("http://localhost:3000/minimaxi/v1/query/video_generation",
                          params={"task_id": one.json()["platform_id"]})
     assert one.json()["platform_id"].startswith("video_") and "platform_id" in two.json()
-    assert query.json()["status"] == "preparing"
+    assert query.json()["status"] == "Preparing"
     assert [r.path for r in minimax_respx.requests] == [
         "/minimaxi/v1/video_generation",
         "/minimaxi/v1/video_generation",
         "/minimaxi/v1/query/video_generation",
+    ]
+
+
+def test_browser_preflights_in_process(minimax_respx):
+    asked = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
+    with httpx.Client() as http:
+        official = http.options("https://api.minimax.io/v1/video_generation", headers=asked)
+        gateway = http.options("https://api.minimax.io/minimaxi/v1/video_generation",
+                               headers=asked)
+    assert official.status_code == gateway.status_code == 200
+    assert official.json() == {"status_code": 0, "status_msg": "success"}
+    assert official.headers["access-control-allow-origin"] == "*"
+    assert gateway.headers["access-control-allow-methods"] == "POST,OPTIONS"
+    assert [(r.method, r.route) for r in minimax_respx.requests] == [
+        ("OPTIONS", "create"), ("OPTIONS", "create")
     ]
 
 
@@ -124,8 +139,9 @@ import respx
 from respx.mocks import HTTPCoreMocker
 
 
-def test_other_hosts_pass_through(minimax_server, minimax_respx):
-    # The live server is just another host to the router: the request goes out for real.
+def test_loopback_passes_through(minimax_server, minimax_respx):
+    # The live server is just another host to the router, and a local one: the request
+    # goes out for real even though other hosts are refused.
     query = httpx.get(
         f"{minimax_server.base_url}/v1/query/video_generation?task_id=1",
         headers={"Authorization": "Bearer k"},
@@ -135,8 +151,12 @@ def test_other_hosts_pass_through(minimax_server, minimax_respx):
     assert minimax_respx.requests.routes == []
 
 
-@pytest.mark.minimax(unmatched="refuse")
-def test_other_hosts_refused(minimax_respx):
+@pytest.mark.minimax(unmatched="passthrough")
+def test_loopback_passes_through_in_passthrough_mode_too(minimax_server, minimax_respx):
+    assert httpx.get(f"{minimax_server.base_url}/_mock/health").status_code == 200
+
+
+def test_other_hosts_refused_by_default(minimax_respx):
     with pytest.raises(AssertionError, match="mockminimax refused GET https://example.com/x"):
         httpx.get("https://example.com/x")
 
@@ -202,13 +222,13 @@ def test_hosts_gateways_and_download_hosts(downstream: Downstream) -> None:
     downstream.with_ini("minimax_hosts = api-uw.minimax.io\n")
     downstream.files(test_hosts=HOSTS_AND_GATEWAYS)
     result = downstream.run()
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_other_hosts_are_left_alone_or_refused(downstream: Downstream) -> None:
     downstream.files(test_other=OTHER_HOSTS)
     result = downstream.run("-p", "no:randomly")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_a_test_reads_the_same_whichever_fixture_it_uses(downstream: Downstream) -> None:

@@ -48,7 +48,7 @@ def test_httpx_sync_and_gateway(minimax_server, minimax_payloads):
         api.complete(created["platform_id"])
         query = http.get("/minimaxi/v1/query/video_generation",
                          params={"task_id": created["platform_id"]}).json()
-    assert query["status"] == "success"
+    assert query["status"] == "Success"
     assert api.task(created["task_id"]) == api.task(created["platform_id"])
 
 

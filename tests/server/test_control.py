@@ -305,7 +305,7 @@ def test_force_fail_with_a_code(client: httpx.Client, mock: MiniMaxMock) -> None
     assert (forced.json()["status"], forced.json()["fail_code"]) == ("Fail", 1027)
 
     failed = query(client, task_id, "/minimaxi/v1")
-    assert failed["status"] == "failed"
+    assert failed["status"] == "Fail"  # the gateway's docs: official casing
     assert failed["base_resp"] == {"status_code": 1027, "status_msg": "output new_sensitive"}
     assert not failed.get("file_id")
 
@@ -443,7 +443,7 @@ def test_polls_clock_moves_one_phase_per_query() -> None:
 
         gateway = create(client, "gateway")["platform_id"]
         seen = [query(client, gateway, "/minimaxi/v1")["status"] for _ in range(5)]
-        assert seen == ["preparing", "queueing", "processing", "success", "success"]
+        assert seen == ["Preparing", "Queueing", "Processing", "Success", "Success"]
         # Each task moves on its own queries only.
         other = create(client)["task_id"]
         assert query(client, other)["status"] == "Preparing"

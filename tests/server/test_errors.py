@@ -87,7 +87,7 @@ def assert_oss(answer: httpx.Response, status: int, code: str) -> None:
     [
         ("GET", "/v1/nope"),
         ("POST", "/v1/video_generation/extra"),
-        ("GET", "/v2/query/video_generation/123"),
+        ("GET", "/v3/query/video_generation/123"),
         ("GET", "/"),
         ("GET", "/favicon.ico"),
     ],
@@ -443,7 +443,7 @@ def test_junk_requests_leave_stored_tasks_untouched(
         return query, view, video
 
     before = snapshot()
-    assert before[0]["status"] == "success"
+    assert before[0]["status"] == "Success"
     junk = [
         client.post("/minimaxi/v1/video_generation", content=b"{oops", headers=AUTH),
         client.post("/minimaxi/v1/video_generation", json=[created], headers=AUTH),

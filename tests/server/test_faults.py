@@ -250,7 +250,7 @@ def test_stuck_task_stays_processing_forever(sync: httpx.Client, mock: MiniMaxMo
     for _ in range(3):
         mock.advance(86400)
         answer = query(sync, task_id, "gateway").json()
-        assert answer["status"] == "processing"
+        assert answer["status"] == "Processing"
     assert mock.task_json(mock.find_task(task_id))["finishes_at"] is None  # type: ignore[arg-type]
 
 

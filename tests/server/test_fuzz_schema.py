@@ -7,10 +7,12 @@ from __future__ import annotations
 import schemathesis
 from schemathesis import Case
 from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
     ignored_auth,
     missing_required_header,
     negative_data_rejection,
     positive_data_acceptance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
     unsupported_method,
@@ -48,9 +50,15 @@ def excluded(case: Case) -> list[schemathesis.CheckFunction]:
         out += [unsupported_method, ignored_auth, negative_data_rejection]
     op = case.operation.definition.raw["operationId"]
     if not SPECS[op].answers:
-        # A route that describes no answer of its own (documented as "a JSON object"): its
-        # statuses and bodies are held to its surface's shape only.
-        out += [status_code_conformance, response_schema_conformance]
+        # A route that describes neither its input nor its answers (documented as "a JSON
+        # object"): it is held to its surface's shape only.
+        out += [
+            status_code_conformance,
+            response_schema_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+            positive_data_acceptance,
+        ]
     if op in (
         "gateway_create",
         "control_fault_add",

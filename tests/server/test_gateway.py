@@ -44,7 +44,7 @@ def test_seed_request_runs_to_a_downloaded_mp4(
 
     mock.advance(60)
     done = query(client, body["platform_id"])
-    assert done.json()["status"] == "success"
+    assert done.json()["status"] == "Success"  # the docs' promise: official bodies
     assert done.json()["task_id"] == body["task_id"]  # the upstream ID, whichever was asked
     file = client.get(
         "/minimaxi/v1/files/retrieve", params={"file_id": done.json()["file_id"]}, headers=AUTH
@@ -79,29 +79,116 @@ def test_query_accepts_every_id_form(client: httpx.Client) -> None:
         assert "platform_id" not in answer.json()
 
 
-def test_query_body_is_go_encoded_with_trailing_newline(client: httpx.Client) -> None:
-    body = create(client, SEED_REQUESTS["text_to_video"]).json()
-    answer = query(client, body["platform_id"])
-    assert answer.text.endswith("}\n")
+@pytest.mark.parametrize(("profile", "ending"), [("docs", "}"), ("onehub-code", "}\n")])
+def test_query_body_ends_as_the_profile_says(profile: str, ending: str) -> None:
+    with app_client(MiniMaxMock(clock="virtual", gateway_profile=profile)) as client:
+        body = create(client, SEED_REQUESTS["text_to_video"]).json()
+        answer = query(client, body["platform_id"])
+    assert answer.text.rstrip("\n").endswith("}") and answer.text[-len(ending) :] == ending
     assert answer.headers["content-type"] == "application/json; charset=utf-8"
     assert re.fullmatch(r"\d{14}\d{1,9}[a-z0-9]{8}", answer.headers["X-Oneapi-Request-Id"])
 
 
-def test_status_casing_is_a_setting(mock: MiniMaxMock) -> None:
-    for case, expected in (("lower", "success"), ("official", "Success")):
-        m = MiniMaxMock(clock="virtual", gateway_status_case=case)
-        with app_client(m) as client:
-            pid = create(client, SEED_REQUESTS["text_to_video"]).json()["platform_id"]
-            m.advance(10)
-            assert query(client, pid).json()["status"] == expected
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, "Success"),
+        ({"gateway_profile": "onehub-code"}, "success"),
+        ({"gateway_status_case": "lower"}, "success"),
+        ({"gateway_profile": "onehub-code", "gateway_status_case": "official"}, "Success"),
+    ],
+)
+def test_status_casing_follows_the_profile_or_its_override(
+    settings: dict[str, str], expected: str
+) -> None:
+    m = MiniMaxMock(clock="virtual", **settings)
+    with app_client(m) as client:
+        pid = create(client, SEED_REQUESTS["text_to_video"]).json()["platform_id"]
+        m.advance(10)
+        assert query(client, pid).json()["status"] == expected
 
 
-def test_failed_status_is_lower_cased_failed(client: httpx.Client, mock: MiniMaxMock) -> None:
-    pid = create(client, SEED_REQUESTS["text_to_video"]).json()["platform_id"]
-    client.post(f"/_mock/tasks/{pid}", json={"status": "Fail", "code": 1026})
-    answer = query(client, pid).json()
-    assert answer["status"] == "failed"
-    assert answer["base_resp"]["status_code"] == 1026
+def test_failed_task_is_official_fail_by_default() -> None:
+    # One task seen through both surfaces (the gateway strips the key's `sk-`).
+    with app_client(MiniMaxMock(clock="virtual", scope_tasks_by_key=False)) as client:
+        pid = create(client, SEED_REQUESTS["text_to_video"]).json()["platform_id"]
+        client.post(f"/_mock/tasks/{pid}", json={"status": "Fail", "code": 1026})
+        answer = query(client, pid)
+        direct = client.get(
+            "/v1/query/video_generation", params={"task_id": answer.json()["task_id"]}, headers=AUTH
+        )
+    assert answer.json() == {
+        "task_id": answer.json()["task_id"],
+        "status": "Fail",
+        "file_id": "",
+        "video_width": 0,
+        "video_height": 0,
+        "base_resp": {"status_code": 1026, "status_msg": "input new_sensitive"},
+    }
+    assert answer.content == direct.content  # byte for byte what MiniMax itself answers
+
+
+def test_onehub_code_profile_lower_cases_and_drops_empty_fields() -> None:
+    mock = MiniMaxMock(clock="virtual", gateway_profile="onehub-code")
+    with app_client(mock) as client:
+        pending = create(client, SEED_REQUESTS["text_to_video"]).json()
+        failed = create(client, SEED_REQUESTS["text_to_video"]).json()
+        client.post(f"/_mock/tasks/{failed['platform_id']}", json={"status": "Fail", "code": 1026})
+        assert query(client, pending["platform_id"]).json() == {
+            "task_id": pending["task_id"],
+            "status": "preparing",
+            "base_resp": {"status_code": 0, "status_msg": "success"},
+        }
+        assert query(client, failed["platform_id"]).json() == {
+            "task_id": failed["task_id"],
+            "status": "failed",
+            "base_resp": {"status_code": 1026, "status_msg": "input new_sensitive"},
+        }
+
+
+def test_onehub_code_profile_files_retrieve_is_go_encoded() -> None:
+    mock = MiniMaxMock(
+        clock="virtual",
+        gateway_profile="onehub-code",
+        backup_download_url=True,
+        scope_tasks_by_key=False,
+    )
+    with app_client(mock) as client:
+        created = create(client, SEED_REQUESTS["text_to_video"]).json()
+        mock.advance(60)
+        file_id = query(client, created["task_id"]).json()["file_id"]
+        file = client.get(
+            "/minimaxi/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH
+        ).json()["file"]
+        official = client.get(
+            "/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH
+        ).json()["file"]
+    assert file["file_id"] == file_id and isinstance(file["file_id"], str)
+    assert "bytes" not in file and "backup_download_url" not in file
+    assert official["file_id"] == int(file_id) and official["bytes"] == 0
+    assert "backup_download_url" in official
+    assert set(official) - set(file) == {"bytes", "backup_download_url"}
+
+
+def test_onehub_code_profile_forwards_its_fixed_field_list() -> None:
+    mock = MiniMaxMock(clock="virtual", gateway_profile="onehub-code")
+    with app_client(mock) as client:
+        body = {**SEED_REQUESTS["text_to_video"], "enable_prompt_expansion": False}
+        assert create(client, body).status_code == 200
+        wrong = create(client, {**body, "enable_prompt_expansion": "no"})
+        assert (wrong.status_code, wrong.json()) == (
+            400,
+            {"code": "invalid_request", "message": "enable_prompt_expansion must be a boolean"},
+        )
+        kept = create(client, {**body, "prompt_optimizer": True})
+        assert kept.status_code == 200
+    first, second = mock.store
+    assert first.request.prompt_optimizer is False  # mapped from enable_prompt_expansion
+    assert second.request.prompt_optimizer is True  # prompt_optimizer wins when both are sent
+    # The docs profile forwards every field; MiniMax ignores the one it does not know.
+    with app_client(MiniMaxMock(clock="virtual")) as client:
+        assert create(client, body).status_code == 200
+        assert client.get("/_mock/tasks").json()["tasks"][0]["request"]["prompt_optimizer"] is True
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": ""}, {"Authorization": "Bearer "}])
@@ -212,6 +299,26 @@ def test_file_errors(client: httpx.Client) -> None:
         "/minimaxi/v1/files/retrieve_content", params={"file_id": "42"}, headers=AUTH
     )
     assert (unknown.status_code, unknown.json()["code"]) == (404, "task_not_found")
+
+
+def test_onehub_code_profile_unknown_route_is_json_not_a_web_page() -> None:
+    with app_client(MiniMaxMock(clock="virtual", gateway_profile="onehub-code")) as client:
+        for answer in (
+            client.get("/minimaxi/v1/video_generation/cancel", headers=AUTH),
+            client.options("/minimaxi/nowhere", headers=AUTH),
+            client.put("/minimaxi/v1/video_generation", headers=AUTH),
+        ):
+            assert answer.status_code == 404
+            assert answer.headers["content-type"] == "application/json; charset=utf-8"
+            method, path = answer.request.method, answer.request.url.path
+            assert answer.json() == {
+                "error": {
+                    "message": f"Invalid URL ({method} {path})",
+                    "type": "invalid_request_error",
+                    "param": "",
+                    "code": "",
+                }
+            }
 
 
 def test_unknown_route_and_wrong_method_are_one_hub_404(client: httpx.Client) -> None:

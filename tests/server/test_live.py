@@ -66,7 +66,7 @@ def http(request: pytest.FixtureRequest, live: ServerThread) -> Iterator[Http]:
 
 
 SURFACES = {"official": "/v1", "gateway": "/minimaxi/v1"}
-SUCCESS = {"official": "Success", "gateway": "success"}
+SUCCESS = {"official": "Success", "gateway": "Success"}  # the gateway's docs: official
 
 
 def bare_download(url: str) -> requests.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -118,6 +119,44 @@ def test_trace_id_header_on_every_answer(client: httpx.Client) -> None:
     assert ok.headers["Trace-Id"] != bad.headers["Trace-Id"]
 
 
+def test_edge_headers_on_every_answer(client: httpx.Client, mock: MiniMaxMock) -> None:
+    """MiniMax's edge adds these to every api.minimax.io answer seen, 404s included."""
+    answers = [
+        create(client, SEED_REQUESTS["text_to_video"]),
+        create(client, {"model": "nope"}),
+        client.get("/v1/nowhere", headers=AUTH),
+    ]
+    for answer in answers:
+        assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["Minimax-Request-Id"])
+        assert re.fullmatch(r"[0-9a-f]{40}", answer.headers["alb_request_id"])
+        assert float(answer.headers["alb_receive_time"]) == mock.now()
+        assert re.fullmatch(r"\d+\.\d{3}", answer.headers["alb_receive_time"])
+    assert len({a.headers["alb_request_id"] for a in answers}) == 3
+    assert len({a.headers["Minimax-Request-Id"] for a in answers}) == 3
+    gateway = client.post("/minimaxi/v1/video_generation", json={}, headers=AUTH)
+    assert "alb_request_id" not in gateway.headers  # the gateway's own answer, not MiniMax's
+
+
+def test_backup_download_url_is_a_setting(mock: MiniMaxMock) -> None:
+    for backup in (False, True):
+        m = MiniMaxMock(clock="virtual", backup_download_url=backup)
+        with app_client(m) as client:
+            task_id = create(client, SEED_REQUESTS["text_to_video"]).json()["task_id"]
+            m.advance(60)
+            file_id = client.get(
+                "/v1/query/video_generation", params={"task_id": task_id}, headers=AUTH
+            ).json()["file_id"]
+            file = client.get(
+                "/v1/files/retrieve", params={"file_id": file_id}, headers=AUTH
+            ).json()["file"]
+            assert ("backup_download_url" in file) is backup
+            if backup:
+                mirror = client.get(file["backup_download_url"])
+                assert mirror.status_code == 200
+                assert mirror.content == client.get(file["download_url"]).content
+                assert list(file)[-1] == "backup_download_url"
+
+
 def test_legacy_group_id_and_unknown_fields_are_ignored(client: httpx.Client) -> None:
     body = {**SEED_REQUESTS["text_to_video"], "aspect_ratio": "16:9", "extra": {"a": 1}}
     created = client.post(
@@ -179,6 +218,8 @@ def matrix_cases() -> list[tuple[str, Mode, str, int, bool]]:
     """Every model x mode x resolution x duration the catalog knows, plus the neighbours."""
     cases = []
     for model in MODELS.values():
+        if model.legacy:  # takes any duration and resolution (tests/server/test_legacy.py)
+            continue
         for mode in model.modes:
             for res in ("512P", "720P", "768P", "1080P"):
                 for duration in (6, 10):

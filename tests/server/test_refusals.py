@@ -174,3 +174,77 @@ def test_cr_and_lf_are_refused_in_content_type(client: httpx.Client, value: str)
     )
     assert rule.status_code == 400
     assert rule.json()["error"]["field"] == "content_type"
+
+
+# -- the same on the newer routes: V2, files, the Video Agent -----------------------------------
+
+V2_BODY = {
+    "model": "MiniMax-H3",
+    "content": [{"type": "text", "text": "Waves on a basalt shore"}],
+    "resolution": "768P",
+    "duration": 4,
+    "ratio": "16:9",
+}
+AGENT_BODY = {
+    "template_id": "393769180141805569",
+    "text_inputs": [{"value": "Lion"}],
+    "media_inputs": [{"value": "https://example.com/face.jpg"}],
+}
+#: route name -> (method, path, a refused request's kwargs, an accepted request's kwargs)
+NEWER: dict[str, tuple[str, str, dict[str, object], dict[str, object]]] = {
+    "v2 create": (
+        "POST",
+        "/v2/video_generation",
+        {"content": b'{"model": "MiniMax-H3", "duration": NaN}', "headers": {**AUTH, **JSON}},
+        {"json": V2_BODY, "headers": AUTH},
+    ),
+    "v2 list": (
+        "GET",
+        "/v2/query/video_generation",
+        {"params": {"page_size": "²"}, "headers": AUTH},
+        {"headers": AUTH},
+    ),
+    "upload": (
+        "POST",
+        "/v1/files/upload",
+        {"content": b"--x\r\n", "headers": {**AUTH, "Content-Type": "multipart/form-data"}},
+        {
+            "files": {"file": ("a.txt", b"hello")},
+            "data": {"purpose": "t2a_async_input"},
+            "headers": AUTH,
+        },
+    ),
+    "files list": (
+        "GET",
+        "/v1/files/list",
+        {"params": {"purpose": "nope"}, "headers": AUTH},
+        {"params": {"purpose": "t2a_async_input"}, "headers": AUTH},
+    ),
+    "agent create": (
+        "POST",
+        "/v1/video_template_generation",
+        {"json": {**AGENT_BODY, "template_id": 7}, "headers": AUTH},
+        {"json": AGENT_BODY, "headers": AUTH},
+    ),
+    "agent query": (
+        "GET",
+        "/v1/query/video_template_generation",
+        {"headers": AUTH},
+        {"params": {"task_id": "1"}, "headers": AUTH},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(NEWER))
+def test_a_refused_request_on_a_newer_route_touches_no_task_or_rule(name: str) -> None:
+    method, path, refused, accepted = NEWER[name]
+    mock = MiniMaxMock(clock="virtual", seed=5)
+    rule = mock.faults.add(delay=0, id="counting")
+    with app_client(mock) as client:
+        answer = client.request(method, path, **refused)
+        assert answer.status_code >= 400 or answer.json()["base_resp"]["status_code"] != 0
+        assert "application/json" in answer.headers["content-type"]
+        assert (len(mock.store), len(mock.files)) == (0, 0)
+        assert (rule.matched, rule.hits) == (0, 0)
+        client.request(method, path, **accepted)
+        assert (rule.matched, rule.hits) == (1, 1)
