@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from . import cdn, control, files, gateway, official, templates, v2
 from .exchange import Handler
-from .media import VIDEO_ANSWERS
+from .media import BYTES_ANSWERS, VIDEO_ANSWERS
 from .schemas import Answer, Body, Link, Param, string
 from .surfaces import CDN, CONTROL, GATEWAY, OFFICIAL, V2, Surface
 
@@ -109,9 +109,10 @@ ROUTES: tuple[RouteSpec, ...] = (
               "re-render a 768P MiniMax-H3 video at 2K"),
     RouteSpec(CDN, "download", ("GET", "HEAD"),
               "/inference_output/rollout/{day}/{key}/output.mp4", cdn.download,
-              "the MP4 behind a V2 content.url"),
+              "the MP4 behind a V2 content.url", params=_DOWNLOAD, answers=VIDEO_ANSWERS),
     RouteSpec(CDN, "download", ("GET", "HEAD"), "/inference_output/file/{file_id}/{name}",
-              files.download, "an uploaded file behind its download_url (signed, expiring)"),
+              files.download, "an uploaded file behind its download_url (signed, expiring)",
+              params=_DOWNLOAD, answers=BYTES_ANSWERS),
     RouteSpec(CONTROL, "health", ("GET",), "/_mock/health", control.health,
               "liveness, version, seed, clock", answers=control.ok("alive", control.HEALTH)),
     RouteSpec(CONTROL, "reset", ("POST",), "/_mock/reset", control.reset,
