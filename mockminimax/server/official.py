@@ -36,7 +36,9 @@ OK = {"status_code": 0, "status_msg": "success"}
 # -- what the OpenAPI document says of these routes (the gateway shares most of it) --------
 
 CREATE_BODY = Body(create_schema(), "what to generate; the model matrix decides what goes together")
-QUERY_PARAMS = (Param("task_id", "query", string(minLength=1), "the task_id create gave", True),)
+QUERY_PARAMS = (
+    Param("task_id", "query", string(pattern=r"\S"), "the task_id create gave (not blank)", True),
+)
 FILE_PARAMS = (Param("file_id", "query", string(pattern=r"^\d+$"), "the file_id query gave", True),)
 DIGITS = string("15 digits", pattern=r"^\d+$")
 
