@@ -295,16 +295,17 @@ def _branches(prompt_for: tuple[Mode, ...]) -> list[dict[str, Any]]:
             needs, refuses = _MODE_FIELDS[mode]
             if mode in prompt_for and "prompt" not in needs:
                 needs = (*needs, "prompt")
-            for resolution in model.resolutions(mode):
-                props: dict[str, Any] = {
-                    "model": {"const": model.name},
-                    "resolution": {"const": resolution},
-                    "duration": {"enum": list(model.durations(mode, resolution))},
-                }
+            # A 2024-25 name takes any duration and resolution (`Model.stands_for`).
+            resolutions = [None] if model.legacy else list(model.resolutions(mode))
+            for resolution in resolutions:
+                props: dict[str, Any] = {"model": {"const": model.name}}
+                if resolution is not None:
+                    props["resolution"] = {"const": resolution}
+                    props["duration"] = {"enum": list(model.durations(mode, resolution))}
                 if "prompt" in needs:
                     props["prompt"] = {"pattern": r"\S"}  # not blank
                 branch: dict[str, Any] = {
-                    "title": f"{model.name} {mode.label} {resolution}",
+                    "title": f"{model.name} {mode.label} {resolution or 'any resolution'}",
                     "required": ["model", *needs],
                     "properties": props,
                 }
@@ -334,11 +335,16 @@ def create_schema(prompt_for: tuple[Mode, ...] = (Mode.T2V,)) -> dict[str, Any]:
             "maxLength": MAX_PROMPT_CHARS,
             "description": "required for Text-to-Video; camera commands go in [...]",
         },
-        "duration": {"type": "integer", "enum": durations, "default": 6},
+        # Which values a model takes is in its `anyOf` alternative (a 2024-25 name takes any).
+        "duration": {
+            "type": "integer",
+            "default": 6,
+            "description": f"seconds: {' or '.join(map(str, durations))}, as the model allows",
+        },
         "resolution": {
             "type": "string",
-            "enum": list(RESOLUTIONS),
-            "description": "default: the model's (768P, or 720P for the 01 series)",
+            "description": f"{', '.join(RESOLUTIONS)} as the model allows; default: the "
+            "model's (768P, or 720P for the 01 series)",
         },
         **{name: image for name in _IMAGE_FIELDS},
         "subject_reference": {

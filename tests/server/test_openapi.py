@@ -80,7 +80,14 @@ def test_create_body_comes_from_the_catalog_and_the_validation_fields() -> None:
     schema = op["requestBody"]["content"]["application/json"]["schema"]
     props = schema["properties"]
     assert props["model"]["enum"] == list(MODELS)
-    assert props["resolution"]["enum"] == list(RESOLUTIONS)
+    branches = schema["anyOf"]
+    # One alternative per model, mode and resolution of the catalog.
+    assert {b["properties"]["model"]["const"] for b in branches} == set(MODELS)
+    named = {b["properties"].get("resolution", {}).get("const") for b in branches}
+    assert named - {None} == set(RESOLUTIONS)
+    t2v_01 = next(b for b in branches if b["title"] == "T2V-01 Text-to-Video 720P")
+    assert t2v_01["properties"]["duration"] == {"enum": [6]}
+    assert "prompt" in t2v_01["required"]
     assert set(props) >= {*_STR_FIELDS, *_BOOL_FIELDS, *_IMAGE_FIELDS, "subject_reference"}
     assert schema["required"] == ["model"]
     gateway = document()["paths"]["/minimaxi/v1/video_generation"]["post"]
