@@ -2,7 +2,9 @@
 
 The same seed and the same requests give the same task IDs, file IDs, ULIDs, URLs, trace
 IDs and fault decisions; toxiproxy's ignored `-seed` (peer-mock-tools.md §2.4) is the
-failure this avoids.
+failure this avoids. The IDs that label an answer (trace and request IDs) come from a
+second stream of the same seed, so a read or a refused request, which every answer
+labels, never shifts the IDs of the tasks and files made after it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class IdSource:
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
         self._rng = random.Random(self.seed)
+        self._labels = random.Random(f"labels:{self.seed}")
         self._lock = threading.Lock()
 
     def reseed(self, seed: int | None = None) -> None:
@@ -27,6 +30,7 @@ class IdSource:
             if seed is not None:
                 self.seed = seed
             self._rng = random.Random(self.seed)
+            self._labels = random.Random(f"labels:{self.seed}")
 
     def digits(self, n: int = 15) -> str:
         """A numeric ID such as the real `task_id` "361720188367060" (no leading zero)."""
@@ -36,6 +40,11 @@ class IdSource:
     def hex(self, nbytes: int) -> str:
         with self._lock:
             return self._rng.randbytes(nbytes).hex()
+
+    def label(self, nbytes: int) -> str:
+        """Hex for an answer's trace or request ID, from the answers' own stream."""
+        with self._lock:
+            return self._labels.randbytes(nbytes).hex()
 
     def ulid(self, when: float) -> str:
         """A real 26-character ULID, timestamped by the mock's clock."""
@@ -57,5 +66,5 @@ class IdSource:
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(when))
         nanos = int(when * 1e9) % 1_000_000_000
         with self._lock:
-            tail = "".join(self._rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=8))
+            tail = "".join(self._labels.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=8))
         return f"{stamp}{nanos}{tail}"

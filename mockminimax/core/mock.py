@@ -18,7 +18,7 @@ from .clock import MAX_CLOCK, Clock, RealClock, VirtualClock
 from .codes import ApiError, message_for
 from .delivery import CallbackEngine
 from .faults import FaultRule, FaultRules
-from .files import FileStore, FileTooLarge, StoredFile, check_upload
+from .files import FileStore, FileTooLarge, MediaKind, StoredFile, check_upload
 from .ids import IdSource
 from .journal import Journal
 from .params import whole_number
@@ -31,7 +31,11 @@ from .validation import VideoRequest, validate_create
 from .validation_v2 import V2Request
 from .videos import Video, VideoLibrary
 
-__all__ = ["DownloadRefused", "MiniMaxMock"]
+__all__ = ["MAX_KEY_CHARS", "DownloadRefused", "MiniMaxMock"]
+
+#: The longest API key taken (MiniMax's are JWTs of a few hundred characters); a longer one
+#: is refused as unknown, since tasks, uploads and rate-limit windows each keep the key.
+MAX_KEY_CHARS = 4096
 
 _FILE_NAME = "output.mp4"
 
@@ -129,9 +133,12 @@ class MiniMaxMock:
         return self.limiter.admit(key, self.now())
 
     def check_key(self, key: str | None) -> str:
-        """The caller's key, or the real V1 error: 1004 when absent, 2049 when unknown."""
+        """The caller's key, or the real V1 error: 1004 when absent, 2049 when unknown or
+        longer than `MAX_KEY_CHARS` (every task, upload and rate-limit window keeps it)."""
         if not key:
             raise ApiError(1004)
+        if len(key) > MAX_KEY_CHARS:
+            raise ApiError(2049)
         if self.settings.api_keys and key not in self.settings.api_keys:
             raise ApiError(2049)
         return key
@@ -252,11 +259,8 @@ class MiniMaxMock:
 
     # -- uploads ----------------------------------------------------------------------
 
-    def upload_file(
-        self, purpose: str, filename: str, data: bytes, api_key: str | None
-    ) -> StoredFile:
-        """Check and keep an upload; ApiError 2013 names the field at fault, and a refused
-        upload draws no ID and evicts nothing."""
+    def check_upload(self, purpose: str, filename: str, data: bytes) -> MediaKind:
+        """What `upload_file` checks, alone: the route runs it before any fault rule."""
         media = check_upload(
             purpose, filename, data, check_format=self.settings.upload_format_check == "purpose"
         )
@@ -264,6 +268,14 @@ class MiniMaxMock:
             self.files.admit(len(data))
         except FileTooLarge as exc:
             raise ApiError(2013, f"invalid params, file: {exc}", field="file") from None
+        return media
+
+    def upload_file(
+        self, purpose: str, filename: str, data: bytes, api_key: str | None
+    ) -> StoredFile:
+        """Check and keep an upload; ApiError 2013 names the field at fault, and a refused
+        upload draws no ID and evicts nothing."""
+        media = self.check_upload(purpose, filename, data)
         with self._lock:
             file_id = self.ids.digits(15)
             while file_id in self.files or self.store.by_file(file_id) is not None:

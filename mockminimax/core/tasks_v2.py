@@ -127,14 +127,20 @@ class V2Tasks:
         fault: FaultRule | None = None,
         base_url: str = "",
     ) -> Task:
-        """A new V2 task; a regeneration by `source_task_id` takes its source's shape.
-        `base_url` is where the task's pushes point `content.url` (the create's host)."""
-        if request.source_task_id is not None:
-            request = self._from_source(request, api_key)
-        self._check_in_flight(api_key)
+        """A new V2 task from a request `admit` let through. `base_url` is where the task's
+        pushes point `content.url` (the create's host)."""
         folder = "text" if request.modality is Modality.TEXT else "rollout"
         dialect = V2Dialect(self.mock, base_url)
         return self.mock.create_task(request, api_key, "v2", fault, dialect, folder=folder)
+
+    def admit(self, request: V2Request, api_key: str | None) -> V2Request:
+        """The checks that need the task store, made before any fault rule or rate limit
+        sees the request, so a refusal here counts nothing: a regeneration by
+        `source_task_id` takes its source's shape; the key's in-flight limit holds."""
+        if request.source_task_id is not None:
+            request = self._from_source(request, api_key)
+        self._check_in_flight(api_key)
+        return request
 
     def _check_in_flight(self, api_key: str | None) -> None:
         """`v2_max_in_flight`: a key's queued and running V2 tasks, at most that many."""

@@ -18,7 +18,7 @@ from .codes import ApiError, message_for
 from .images import ImageRejected, inspect_image
 from .param_errors import invalid, missing, type_name
 from .tasks import Status, Task
-from .validation import VideoRequest
+from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, VideoRequest
 
 if TYPE_CHECKING:
     from .mock import MiniMaxMock
@@ -215,8 +215,9 @@ def _values(body: dict[str, Any], name: str) -> list[str]:
 
 
 def _summary(value: str) -> str:
-    """What the task keeps of a media value: URLs whole, data URLs as a short note."""
-    if value[:5].lower() == "data:":
+    """What the task keeps of a media value: URLs whole up to `MAX_STORED_IMAGE`
+    characters, data URLs and longer URLs as a short note, so a task stays small."""
+    if value[:5].lower() == "data:" or len(value) > MAX_STORED_IMAGE:
         return f"{value[:48]}... ({len(value)} chars)"
     return value
 
@@ -260,6 +261,10 @@ def validate_template(body: Any, templates: dict[str, Template]) -> TemplateRequ
         not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
     ):
         raise invalid("callback_url", "must be an http(s) URL")
+    if callback is not None and len(callback) > MAX_CALLBACK_URL:
+        raise invalid(
+            "callback_url", f"{len(callback)} characters; the limit is {MAX_CALLBACK_URL}"
+        )
     res = RESOLUTIONS[TEMPLATE_RESOLUTION]
     return TemplateRequest(
         mode=Mode.I2V if media else Mode.T2V,

@@ -25,7 +25,7 @@ from .files import StoredFile
 from .param_errors import invalid, missing, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
-from .validation import MAX_STORED_IMAGE
+from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE
 
 __all__ = [
     "FileLookup",
@@ -181,7 +181,7 @@ def _model(body: dict[str, Any], endpoint: str) -> cat.Model:
     if model is None:
         raise ApiError(
             2013,
-            f"invalid params, unsupported model: {name} (V2 serves {', '.join(cat.MODELS)})",
+            f"invalid params, unsupported model: {name[:64]} (V2 serves {', '.join(cat.MODELS)})",
             field="model",
         )
     if endpoint == "context_ir" and not model.context_ir:
@@ -214,7 +214,7 @@ def _resolution(body: dict[str, Any], model: cat.Model, settings: Settings) -> s
     if value not in model.resolutions:
         raise invalid(
             "resolution",
-            f"model {model.name} supports {', '.join(model.resolutions)}, not {value!r}",
+            f"model {model.name} supports {', '.join(model.resolutions)}, not {value!r:.64}",
         )
     return value
 
@@ -230,7 +230,7 @@ def _ratio(body: dict[str, Any], mode: Mode) -> str:
     if not isinstance(value, str):
         raise invalid("ratio", f"must be a string, got {type_name(value)}")
     if value not in allowed:
-        raise invalid("ratio", f"{value!r} is not one of {', '.join(allowed)}")
+        raise invalid("ratio", f"{value!r:.64} is not one of {', '.join(allowed)}")
     if mode is Mode.T2VA and value == cat.ADAPTIVE:
         raise invalid("ratio", f"text-to-video needs a fixed ratio: one of {', '.join(cat.RATIOS)}")
     # Image modes always follow their frame: other values are ignored, not refused.
@@ -251,7 +251,9 @@ def _extra(body: dict[str, Any]) -> str | None:
         return None
     modes = cat.PROMPT_EXPANSION_MODES
     if not isinstance(mode, str) or mode not in modes:
-        raise invalid("extra.prompt_expansion_mode", f"{mode!r} is not one of {', '.join(modes)}")
+        raise invalid(
+            "extra.prompt_expansion_mode", f"{mode!r:.64} is not one of {', '.join(modes)}"
+        )
     return mode
 
 
@@ -259,8 +261,14 @@ def _callback(body: dict[str, Any]) -> str | None:
     url = _string(body, "callback_url")
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if len(url) > MAX_CALLBACK_URL:
+        raise invalid("callback_url", f"{len(url)} characters; the limit is {MAX_CALLBACK_URL}")
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # `http://[::1`: an unclosed IPv6 bracket
+        usable = False
+    if not usable:
         raise invalid("callback_url", "must be an http(s) URL")
     return url
 
@@ -287,6 +295,12 @@ def _content(
     items = body["content"]
     if not isinstance(items, list):
         raise invalid("content", f"must be an array of content items, got {type_name(items)}")
+    # Counted before any item is read: each media item may decode or probe up to 50 MB,
+    # and one body could otherwise name the same upload a million times.
+    total = sum(1 for item in items if isinstance(item, dict) and item.get("type") in _MEDIA_TYPES)
+    if total > cat.MAX_FILES:
+        raise invalid("content", f"at most {cat.MAX_FILES} media items in all, got {total}")
+    probed: dict[str, MediaInfo] = {}  # each upload probed once, however often named
     texts: list[str] = []
     media: list[MediaItem] = []
     unroled_images: list[int] = []
@@ -298,7 +312,7 @@ def _content(
         if kind is None:
             raise missing(f"{where}.type")
         if kind not in _ITEM_TYPES:
-            raise invalid(f"{where}.type", f"{kind!r} is not one of {', '.join(_ITEM_TYPES)}")
+            raise invalid(f"{where}.type", f"{kind!r:.64} is not one of {', '.join(_ITEM_TYPES)}")
         if kind == "text":
             text = item.get("text")
             if not isinstance(text, str):
@@ -315,7 +329,7 @@ def _content(
         if role is None:
             unroled_images.append(len(media))
             role = "first_frame"
-        media.append(_media_item(item, where, kind, role, files))
+        media.append(_media_item(item, where, kind, role, files, probed))
     if len(texts) != 1 or not texts[0].strip():
         if len(texts) > 1:
             raise invalid("content", f"must include exactly one text item, got {len(texts)}")
@@ -356,12 +370,17 @@ def _role(item: dict[str, Any], where: str, kind: str, base_video: bool) -> str 
         ]
         if role in every:
             raise invalid(f"{where}.role", f"{role} does not go with {_a(kind)} item")
-        raise invalid(f"{where}.role", f"{role!r} is not one of {', '.join(allowed)}")
+        raise invalid(f"{where}.role", f"{role!r:.64} is not one of {', '.join(allowed)}")
     return role
 
 
 def _media_item(
-    item: dict[str, Any], where: str, kind: str, role: str, files: FileLookup | None
+    item: dict[str, Any],
+    where: str,
+    kind: str,
+    role: str,
+    files: FileLookup | None,
+    probed: dict[str, MediaInfo],
 ) -> MediaItem:
     holder = item.get(kind)
     if holder is None:
@@ -386,7 +405,7 @@ def _media_item(
         if files is None:  # offline (`mockminimax validate`): no store to look in
             _uploaded_id(name, url[len("mm_file://") :])
             return MediaItem(kind, role, url, "file")
-        info = _uploaded(name, url[len("mm_file://") :], files)
+        info = _uploaded(name, url[len("mm_file://") :], files, probed)
         source = "file"
     else:
         _public_url(name, kind, url)
@@ -431,17 +450,31 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
     return probe(data)
 
 
+#: The longest ID read from a request (file_id, source_task_id); the mock's are 15 digits.
+_MAX_ID_CHARS = 32
+
+
+def _digits(value: str) -> bool:
+    """ASCII digits of an ID's length: `²` and `٣` pass `str.isdigit()`, not this."""
+    return value.isascii() and value.isdigit() and len(value) <= _MAX_ID_CHARS
+
+
 def _uploaded_id(name: str, file_id: str) -> None:
-    if not file_id.isdigit():
+    if not _digits(file_id):
         raise invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
 
 
-def _uploaded(name: str, file_id: str, files: FileLookup) -> MediaInfo:
+def _uploaded(
+    name: str, file_id: str, files: FileLookup, probed: dict[str, MediaInfo]
+) -> MediaInfo:
     _uploaded_id(name, file_id)
+    if file_id in probed:
+        return probed[file_id]
     found = files(file_id)
     if found is None:
         raise invalid(name, f"no uploaded file {file_id} (upload it with POST /v1/files/upload)")
-    return probe(found.data)
+    probed[file_id] = info = probe(found.data)
+    return info
 
 
 def _too_big(name: str, kind: str, size: int, cap: int) -> ApiError:
@@ -605,7 +638,7 @@ def validate_regeneration(
         raise missing("resolution")
     if body["resolution"] != "2K":
         raise invalid(
-            "resolution", f"video_regeneration renders 2K only, not {body['resolution']!r}"
+            "resolution", f"video_regeneration renders 2K only, not {body['resolution']!r:.64}"
         )
     source = _string(body, "source_task_id")
     watermark = _watermark(body, settings, documented=True)
@@ -617,7 +650,7 @@ def validate_regeneration(
             raise invalid(
                 "source_task_id", "regeneration by task needs a whitelisted account; send content"
             )
-        if not source.strip().isdigit():
+        if not _digits(source.strip()):
             raise invalid("source_task_id", "must be a task_id of digits")
         return V2Request(
             task_type=TaskType.REGENERATION,

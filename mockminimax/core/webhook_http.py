@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 from urllib.parse import quote, urlsplit
 
@@ -21,6 +22,8 @@ __all__ = ["ANSWER_LIMIT", "HttpSender", "ReceiverError"]
 #: Bytes of a receiver's answer body read; the rest is not waited for.
 ANSWER_LIMIT = 64 * 1024
 _MAX_HEADERS = 100
+_HEX = re.compile(r"[0-9A-Fa-f]{1,16}")
+_DIGITS = re.compile(r"[0-9]{1,18}")
 USER_AGENT = f"mockminimax/{__version__} (callback)"
 
 
@@ -102,10 +105,9 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
         size = 0
         while size < ANSWER_LIMIT:
             line = (await _line(reader)).split(";")[0].strip()
-            try:
-                length = int(line, 16)
-            except ValueError:
-                raise ReceiverError(f"a malformed chunk size: {line[:20]!r}") from None
+            if not _HEX.fullmatch(line):  # int(line, 16) takes "-5", "0x5" and "1_0"
+                raise ReceiverError(f"a malformed chunk size: {line[:20]!r}")
+            length = int(line, 16)
             if length == 0:
                 break
             chunk = await _exactly(reader, min(length, ANSWER_LIMIT - size))
@@ -117,7 +119,7 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
         return b"".join(chunks)
     declared = headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not _DIGITS.fullmatch(declared):  # "²" passes str.isdigit(), not int()
             raise ReceiverError(f"a malformed Content-Length: {declared[:20]!r}")
         return await _exactly(reader, min(int(declared), ANSWER_LIMIT))
     data = b""

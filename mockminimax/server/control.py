@@ -55,7 +55,10 @@ def _task(ex: Exchange) -> Task:
     ref = ex.request.path_params["task_id"]
     found = ex.mock.find_task(ref, v2=None)
     if found is None:
-        raise ControlError(404, f"no task {ref!r} (give a task_id, platform_id or ULID)", "task_id")
+        shown = ref if len(ref) <= 64 else f"{ref[:64]}... ({len(ref)} chars)"
+        raise ControlError(
+            404, f"no task {shown!r} (give a task_id, platform_id or ULID)", "task_id"
+        )
     return found
 
 
@@ -149,8 +152,8 @@ async def _deliveries(ex: Exchange, task_id: str | None) -> Response:
     wait = ex.param("wait")
     idle = engine.busy == 0
     if wait is not None:
-        try:
-            seconds = float(wait)
+        try:  # ASCII only: float() reads "٣" as 3 and "1_0" as 10
+            seconds = float(wait) if wait.isascii() and "_" not in wait else -1.0
         except ValueError:
             seconds = -1.0
         if not 0 <= seconds <= MAX_WAIT:

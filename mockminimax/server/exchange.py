@@ -26,7 +26,10 @@ from ..core.validation import BodyError, parse_body
 if TYPE_CHECKING:
     from .surfaces import Surface
 
-__all__ = ["ASGIApp", "Exchange", "Handler", "Problem", "dump_json", "endpoint"]
+__all__ = ["MAX_HOST_CHARS", "ASGIApp", "Exchange", "Handler", "Problem", "dump_json", "endpoint"]
+
+#: The longest `Host` put into the URLs the mock hands out: a DNS name (253) and a port.
+MAX_HOST_CHARS = 260
 
 log = logging.getLogger("mockminimax")
 
@@ -106,10 +109,12 @@ class Exchange:
         return self.mock.settings
 
     def base_url(self) -> str:
-        """scheme://host of the request, for the download URLs it is handed."""
+        """scheme://host of the request, for the download URLs it is handed. A `Host`
+        longer than any name and port (`MAX_HOST_CHARS`) is not used: a task with a
+        callback keeps its base URL, and the live server takes headers of any size."""
         scope = self.request.scope
         for key, value in scope["headers"]:
-            if key == b"host":
+            if key == b"host" and 0 < len(value) <= MAX_HOST_CHARS:
                 return f"{scope['scheme']}://{value.decode('latin-1')}"
         host, port = scope.get("server") or ("127.0.0.1", 80)
         return f"{scope['scheme']}://{host}:{port}"
@@ -159,7 +164,7 @@ class Exchange:
                 )
                 raise Problem(
                     "content_type",
-                    f"Content-Type must be application/json, got {ctype or 'none'!r}",
+                    f"Content-Type must be application/json, got {(ctype or 'none')[:100]!r}",
                     field="Content-Type",
                 )
         try:

@@ -67,9 +67,10 @@ async def upload(ex: Exchange) -> Response:
         "purpose": purpose[:64],
         "file": f"<{file.filename[:64]}, {len(file.data)} bytes>",
     }
-    if (faulted := await fault_point(ex)) is not None:
-        return faulted
-    try:
+    try:  # checked before any fault rule sees the upload, and again as it is kept
+        ex.mock.check_upload(purpose, file.filename, file.data)
+        if (faulted := await fault_point(ex)) is not None:
+            return faulted
         stored = ex.mock.upload_file(purpose, file.filename, file.data, key)
     except ApiError as exc:
         if purpose == "video_generation_input" and exc.field == "file":
@@ -102,13 +103,18 @@ async def list_files(ex: Exchange) -> Response:
     return ex.json({"files": [f.to_json() for f in files], "base_resp": OK})
 
 
+def _ascii_id(value: str) -> bool:
+    """ASCII digits of an ID's length (`²` passes `str.isdigit()`, and `int()` refuses it)."""
+    return value.isascii() and value.isdigit() and len(value) <= 32
+
+
 def _file_id(body: dict[str, Any]) -> str:
     if "file_id" not in body:
         raise missing("file_id")
     value = body["file_id"]
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.strip().isdigit():
+    if not isinstance(value, str) or not _ascii_id(value.strip()):
         raise ApiError(2013, "invalid params, file_id: must be an integer", field="file_id")
     return value.strip()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from ..core.mock import MAX_KEY_CHARS
 from ..core.onehub import (
     GatewayRefusal,
     create_schema_gateway,
@@ -46,7 +47,11 @@ _NO_FILE = "未找到包含该文件的任务（可加 channel_id 或 task_id �
 def authenticate(ex: Exchange) -> str:
     key = strip_key(ex.request.headers.get("authorization"))
     allowed = ex.settings.api_keys
-    if not key or (allowed and key not in {strip_key(k) for k in allowed}):
+    if (
+        not key
+        or len(key) > MAX_KEY_CHARS
+        or (allowed and key not in {strip_key(k) for k in allowed})
+    ):
         raise OneHubError(401, "无效的令牌")
     return key
 

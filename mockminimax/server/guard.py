@@ -110,7 +110,8 @@ def _check_content_type(ex: Exchange) -> None:
     if (ctype or "").split(";")[0].strip().lower() != "application/json":
         raise ControlError(
             415,
-            f"the control API takes bodies only as application/json, got {ctype or 'none'!r}",
+            "the control API takes bodies only as application/json, got "
+            f"{(ctype or 'none')[:100]!r}",
             "Content-Type",
         )
 

@@ -167,10 +167,10 @@ class OfficialSurface(Surface):
         # Trace-Id from MiniMax's services; the other three from its edge, which adds them
         # to every api.minimax.io answer seen (chat, models, t2a, even a 404).
         ids = ex.mock.ids
-        response.headers["Trace-Id"] = ids.hex(16)
-        response.headers["Minimax-Request-Id"] = ids.hex(16)
+        response.headers["Trace-Id"] = ids.label(16)
+        response.headers["Minimax-Request-Id"] = ids.label(16)
         response.headers["alb_receive_time"] = f"{ex.entry.time:.3f}"
-        response.headers["alb_request_id"] = ids.hex(20)
+        response.headers["alb_request_id"] = ids.label(20)
 
 
 def _note(ex: Exchange, exc: Problem) -> None:
@@ -288,7 +288,7 @@ class CdnSurface(Surface):
 
     def xml(self, ex: Exchange, status: int, code: str, message: str) -> Response:
         ex.reject(f"{code}: {message}")
-        rid = ex.tags.setdefault("rid", ex.mock.ids.hex(12).upper())
+        rid = ex.tags.setdefault("rid", ex.mock.ids.label(12).upper())
         host = _xml_text(ex.request.headers.get("host", "video-product.cdn.minimax.io"))
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
@@ -322,7 +322,7 @@ class CdnSurface(Surface):
 
     def finish(self, response: Response, ex: Exchange) -> None:
         response.headers["x-oss-request-id"] = ex.tags.setdefault(
-            "rid", ex.mock.ids.hex(12).upper()
+            "rid", ex.mock.ids.label(12).upper()
         )
         response.headers["Server"] = "AliyunOSS"
 
@@ -397,7 +397,7 @@ class V2Surface(Surface):
     def request_id(self, ex: Exchange) -> str:
         rid = ex.tags.get("rid")
         if rid is None:
-            rid = ex.tags["rid"] = ex.mock.ids.hex(16)
+            rid = ex.tags["rid"] = ex.mock.ids.label(16)
         return str(rid)
 
     def oai(self, ex: Exchange, status: int, kind: str, message: str) -> Response:

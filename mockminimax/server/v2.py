@@ -10,6 +10,7 @@ from starlette.responses import Response
 from ..core.catalog_v2 import TaskType
 from ..core.codes import ApiError
 from ..core.files import StoredFile
+from ..core.params import whole_number
 from ..core.tasks_v2 import ListFilter, V2Status
 from ..core.validation_v2 import (
     FileLookup,
@@ -45,8 +46,11 @@ async def _create(ex: Exchange, validate: Any) -> Response:
     key = _key(ex)
     body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
     request: V2Request = validate(body, ex.settings, _files(ex, key))
+    request = ex.mock.v2.admit(request, key)  # refused here, no rule or limit sees it
     if (faulted := await fault_point(ex)) is not None:
         return faulted
+    if ex.fault is not None:  # a fault delay may have let other creates in meanwhile
+        ex.mock.v2.admit(request, key)
     check_rate(ex, key)  # last: only a create that will be made counts against the limit
     task = ex.mock.v2.create(request, key, ex.fault, ex.base_url())
     ex.entry.task_id = task.task_id
@@ -91,15 +95,21 @@ def _values(ex: Exchange, name: str) -> list[str]:
     return [v.strip() for value in raw for v in value.split(",") if v.strip()]
 
 
-def _page(ex: Exchange, name: str, default: int, high: int | None) -> int:
+#: The highest page_num read; a later page is as empty as any past the last task.
+MAX_PAGE_NUM = 10**9
+
+
+def _page(ex: Exchange, name: str, default: int, high: int) -> int:
     text = ex.param(name)
     if text is None or not text.strip():
         return default
-    if not text.strip().isdigit() or int(text) < 1:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or not digits.strip("0"):
         raise ApiError(2013, f"invalid params, {name}: must be a whole number >= 1", field=name)
-    if high is not None and int(text) > high:
+    value = whole_number(digits, high)
+    if value is None:
         raise ApiError(2013, f"invalid params, {name}: at most {high}", field=name)
-    return int(text)
+    return value
 
 
 def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
@@ -108,7 +118,7 @@ def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
         if value not in allowed:
             raise ApiError(
                 2013,
-                f"invalid params, filter.{name}: {value!r} is not one of {', '.join(allowed)}",
+                f"invalid params, filter.{name}: {value!r:.64} is not one of {', '.join(allowed)}",
                 field=f"filter.{name}",
             )
     return values
@@ -116,13 +126,13 @@ def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
 
 async def list_tasks(ex: Exchange) -> Response:
     key = _key(ex)
-    page_num = _page(ex, "page_num", 1, None)
+    page_num = _page(ex, "page_num", 1, MAX_PAGE_NUM)
     page_size = _page(ex, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     statuses = _choices(ex, "status", (*(s.value for s in V2Status), "expired"))
     types = _choices(ex, "task_type", tuple(t.value for t in TaskType))
     ids = _values(ex, "task_ids")
     for task_id in ids:
-        if not task_id.isdigit():
+        if not (task_id.isascii() and task_id.isdigit()):
             raise ApiError(
                 2013,
                 f"invalid params, filter.task_ids: {task_id[:40]!r} is not a task_id",

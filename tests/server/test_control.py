@@ -397,6 +397,14 @@ def test_force_unknown_task_is_404(client: httpx.Client) -> None:
     )
 
 
+def test_an_unknown_task_reference_is_echoed_in_a_bounded_form(client: httpx.Client) -> None:
+    ref = "9" * 60_000  # httpx sends URLs of up to 64 KB
+    answer = client.get(f"/_mock/tasks/{ref}")
+    assert_control_error(answer, 404, "task_id")
+    assert len(answer.content) < 400
+    assert "(60000 chars)" in answer.json()["error"]["message"]
+
+
 # -- clock -----------------------------------------------------------------------------
 
 
