@@ -1,10 +1,10 @@
-# Two entry points: `make serve` and `make test`. Both build .venv first if needed.
+# Entry points: `make serve`, `make test` and `make fuzz`. Each builds .venv first if needed.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test fuzz lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("mockminimax needs Python 3.10+" if sys.version_info < (3, 10) else 0)'
@@ -18,6 +18,14 @@ serve: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzz tests alone, with 20x the examples `make test` runs (random, not derandomized);
+# FUZZ_EXAMPLES=N scales them further.
+FUZZ_EXAMPLES ?= 20
+fuzz: $(STAMP)
+	MOCKMINIMAX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest \
+		tests/server/test_fuzz_schema.py tests/server/test_fuzz_stateful.py \
+		tests/server/test_fuzz_raw.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mockminimax tests benchmarks

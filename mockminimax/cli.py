@@ -1,4 +1,4 @@
-"""`mockminimax serve | validate`, and `--version`. Every serve flag also reads a
+"""`mockminimax serve | validate | openapi`, and `--version`. Every serve flag also reads a
 `MOCKMINIMAX_<NAME>` environment variable and a `--config` file key; the weakest first:
 defaults < config file < environment < flags."""
 
@@ -87,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--gateway", action="store_true", help="apply the One-Hub gateway's rules first"
     )
+    doc = sub.add_parser(
+        "openapi", help="print the OpenAPI 3.1 document of every route (as GET /_mock/openapi.json)"
+    )
+    doc.add_argument("--indent", type=int, default=2, metavar="N", help="indent (0: one line)")
     check.add_argument(
         "--v2",
         action="store_true",
@@ -227,6 +231,13 @@ def _validate(path: str, gateway: bool, settings: Settings) -> int:
     return 0
 
 
+def _openapi(indent: int) -> int:
+    from .server.openapi import document
+
+    print(json.dumps(document(), ensure_ascii=False, indent=indent or None))
+    return 0
+
+
 def _read(path: str) -> str | None:
     try:
         if path == "-":
@@ -280,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(settings_from_args(args))
+        if args.command == "openapi":
+            return _openapi(args.indent)
         if args.v2:
             return _validate_v2(args.file, args.endpoint, Settings.from_env())
         return _validate(args.file, args.gateway, Settings.from_env())

@@ -161,6 +161,24 @@ class Key:
             return f"{text} >= {_num(self.low)}"
         return text
 
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The key's JSON value as JSON Schema, for the OpenAPI document."""
+        schema: dict[str, Any]
+        if self.kind == "choice":
+            schema = {"type": "string", "enum": list(self.choices)}
+        elif self.kind == "text":
+            schema = {"type": "string", "minLength": 1}
+        else:
+            schema = {"type": "number" if self.kind == "number" else "integer"}
+            if self.low is not None:
+                schema["minimum"] = self.low
+            if self.high is not None:
+                schema["maximum"] = self.high
+            if self.kind == "ints":
+                schema = {"anyOf": [schema, {"type": "array", "items": schema, "minItems": 1}]}
+        return {**schema, "description": self.help}
+
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)

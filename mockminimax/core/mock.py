@@ -373,7 +373,8 @@ class MiniMaxMock:
                 "AccessDenied",
                 "You have no right to access this object because of bucket acl.",
             )
-        if not hmac.compare_digest(signature, self._sign(path, expires)):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 403).
+        if not hmac.compare_digest(signature.encode(), self._sign(path, expires).encode()):
             raise DownloadRefused(
                 403,
                 "SignatureDoesNotMatch",

@@ -21,6 +21,7 @@ __all__ = [
     "Difference",
     "GatewayProfile",
     "GatewayRefusal",
+    "create_schema_gateway",
     "gateway_profile",
     "normalize",
     "strip_key",
@@ -260,3 +261,27 @@ def normalize(body: dict[str, Any], profile: GatewayProfile = PROFILES["docs"]) 
                 f"{res.lower()} for {action}"
             )
     return out
+
+
+def create_schema_gateway() -> dict[str, Any]:
+    """The create body the gateway takes: MiniMax's, with the defaults `normalize` fills
+    described, and a prompt needed for subject references too."""
+    from .catalog import Mode  # validation -> settings -> faults -> this module
+    from .validation import create_schema
+
+    schema = create_schema(prompt_for=(Mode.T2V, Mode.S2V))
+    props = dict(schema["properties"])
+    props["model"] = {
+        **props["model"],
+        "description": "default MiniMax-Hailuo-02 (S2V-01 with a subject_reference)",
+    }
+    props["resolution"] = {
+        "type": "string",
+        "description": "any case, the trailing P optional (768, 768p); default 768P for "
+        "Hailuo models, 720P otherwise",
+    }
+    props["duration"] = {
+        "type": "integer",
+        "description": "0 means the default, 6; the gateway checks its own matrix first",
+    }
+    return {"type": "object", "properties": props, "anyOf": schema["anyOf"]}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from .catalog import FPS, MAX_PROMPT_CHARS, MODELS, Mode, Model, output_size
+from .catalog import FPS, MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_size
 from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
 from .param_errors import invalid, missing, type_name
@@ -23,6 +23,7 @@ __all__ = [
     "MAX_STORED_IMAGE",
     "BodyError",
     "VideoRequest",
+    "create_schema",
     "parse_body",
     "validate_create",
 ]
@@ -270,3 +271,107 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
         callback_url=callback,
         fps=model.fps,
     )
+
+
+_IMAGE_HELP = (
+    "an http(s) URL (never fetched) or a data:image/(jpeg|png|webp);base64, URL: under 20 MB, "
+    "short edge over 300 px, aspect ratio 2:5 to 5:2"
+)
+
+
+#: What each mode needs and refuses: (fields required, fields it may not carry).
+_MODE_FIELDS: dict[Mode, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    Mode.T2V: (("prompt",), ("first_frame_image", "last_frame_image", "subject_reference")),
+    Mode.I2V: (("first_frame_image",), ("last_frame_image", "subject_reference")),
+    Mode.FL2V: (("first_frame_image", "last_frame_image"), ("subject_reference",)),
+    Mode.S2V: (("subject_reference",), ("first_frame_image", "last_frame_image")),
+}
+
+
+def _branches(prompt_for: tuple[Mode, ...]) -> list[dict[str, Any]]:
+    """One alternative per model, mode and resolution: the matrix as JSON Schema.
+
+    Leaving resolution out is always fine here: each model's default resolution allows
+    every duration its other resolutions do.
+    """
+    branches = []
+    for model in MODELS.values():
+        for mode in model.modes:
+            needs, refuses = _MODE_FIELDS[mode]
+            if mode in prompt_for and "prompt" not in needs:
+                needs = (*needs, "prompt")
+            # A 2024-25 name takes any duration and resolution (`Model.stands_for`).
+            resolutions = [None] if model.legacy else list(model.resolutions(mode))
+            for resolution in resolutions:
+                props: dict[str, Any] = {"model": {"const": model.name}}
+                if resolution is not None:
+                    props["resolution"] = {"const": resolution}
+                    props["duration"] = {"enum": list(model.durations(mode, resolution))}
+                if "prompt" in needs:
+                    props["prompt"] = {"pattern": r"\S"}  # not blank
+                branch: dict[str, Any] = {
+                    "title": f"{model.name} {mode.label} {resolution or 'any resolution'}",
+                    "required": ["model", *needs],
+                    "properties": props,
+                }
+                if refuses:
+                    branch["not"] = {"anyOf": [{"required": [f]} for f in refuses]}
+                branches.append(branch)
+    return branches
+
+
+def create_schema(prompt_for: tuple[Mode, ...] = (Mode.T2V,)) -> dict[str, Any]:
+    """The create body as JSON Schema 2020-12, from the catalog and the field lists above.
+
+    `properties` holds each field's type and choices; `anyOf` which go together (one
+    alternative per model, mode and resolution, with the fields each mode needs). A body
+    outside it is refused with 2013 naming the field. `prompt_for`: the modes that need a
+    prompt (MiniMax: Text-to-Video only).
+    """
+    url = {"type": "string", "pattern": r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/\S*)?$"}
+    data_url = {"type": "string", "pattern": r"^data:image/(jpeg|jpg|png|webp);base64,"}
+    image: dict[str, Any] = {"anyOf": [url, data_url], "description": _IMAGE_HELP}
+    matrices = [m.matrix[mode] for m in MODELS.values() for mode in m.modes]
+    durations = sorted({d for matrix in matrices for ds in matrix.values() for d in ds})
+    props: dict[str, Any] = {
+        "model": {"type": "string", "enum": list(MODELS)},
+        "prompt": {
+            "type": "string",
+            "maxLength": MAX_PROMPT_CHARS,
+            "description": "required for Text-to-Video; camera commands go in [...]",
+        },
+        # Which values a model takes is in its `anyOf` alternative (a 2024-25 name takes any).
+        "duration": {
+            "type": "integer",
+            "default": 6,
+            "description": f"seconds: {' or '.join(map(str, durations))}, as the model allows",
+        },
+        "resolution": {
+            "type": "string",
+            "description": f"{', '.join(RESOLUTIONS)} as the model allows; default: the "
+            "model's (768P, or 720P for the 01 series)",
+        },
+        **{name: image for name in _IMAGE_FIELDS},
+        "subject_reference": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["type", "image"],
+                "properties": {
+                    "type": {"const": "character"},
+                    "image": {"type": "array", "minItems": 1, "maxItems": 1, "items": image},
+                },
+            },
+        },
+        "callback_url": {"type": "string", "pattern": "^https?://", "maxLength": MAX_CALLBACK_URL},
+    }
+    for name in _BOOL_FIELDS:
+        props[name] = {"type": "boolean"}
+    return {
+        "type": "object",
+        "required": ["model"],
+        "properties": props,
+        "anyOf": _branches(prompt_for),
+    }

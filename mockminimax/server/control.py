@@ -9,13 +9,14 @@ import anyio
 from starlette.responses import Response
 
 from .._version import __version__
-from ..core.clock import VirtualClock
-from ..core.faults import FaultRuleError
+from ..core.clock import MAX_CLOCK, VirtualClock
+from ..core.faults import KEYS, FaultRuleError
 from ..core.params import whole_number
 from ..core.strict_json import BodyError, loads
 from ..core.tasks import Status, Task
 from .exchange import Exchange
-from .surfaces import ControlError
+from .schemas import Answer, Body, Param, Schema, array, integer, nullable, number, obj, string
+from .surfaces import JSON, ControlError
 
 #: The largest `?limit=` the journal takes (more than any journal holds).
 MAX_LIMIT = 10**9
@@ -31,7 +32,10 @@ __all__ = [
     "force_task",
     "health",
     "journal",
+    "ok",
+    "openapi",
     "reset",
+    "said",
     "task",
     "task_callbacks",
     "tasks",
@@ -237,3 +241,114 @@ async def delete_fault(ex: Exchange) -> Response:
     except KeyError:
         raise ControlError(404, f"no fault rule {rule_id!r}", "id") from None
     return ex.json({"deleted": rule.to_json()})
+
+
+async def openapi(ex: Exchange) -> Response:
+    from .openapi import document  # the document is built from the route list, which needs us
+
+    return ex.json(document())
+
+
+# -- what the OpenAPI document says of these routes ----------------------------------------
+
+
+def ok(description: str, schema: Schema, status: int = 200) -> dict[int, Answer]:
+    return {status: Answer(description, {JSON: schema})}
+
+
+def said(word: str) -> Schema:
+    """`{"status": word}`: what reset and journal clearing answer."""
+    return obj({"status": string(const=word)})
+
+
+_STATUSES = [s.value for s in Status]
+_ANY: Schema = {}
+_BOOL: Schema = {"type": "boolean"}
+TASK = obj(
+    {
+        "task_id": string(pattern=r"^\d+$"),
+        "platform_id": string(),
+        "file_id": string(pattern=r"^\d+$"),
+        "status": string(enum=_STATUSES),
+        "forced": nullable(string(enum=_STATUSES)),
+        "fail_code": nullable(integer()),
+        "stuck": _BOOL,
+        "slowdown": nullable(number()),
+        "fault": nullable(string()),
+        "surface": string(),
+        "created_at": number(),
+        "finishes_at": nullable(number()),
+        "polls": integer(minimum=0),
+        "request": obj({}, description="the create request with its defaults filled in"),
+    }
+)
+RULE = obj(
+    {"id": string(), "matched": integer(minimum=0), "hits": integer(minimum=0)},
+    {k.name: k.schema for k in KEYS if k.name != "id"},
+    description="a fault rule: its keys as given, and its counters",
+)
+ENTRY = obj(
+    {
+        "seq": integer(minimum=1),
+        "time": number(),
+        "method": string(),
+        "path": string(),
+        "query": {"type": "object", "additionalProperties": string()},
+        "headers": {"type": "object", "additionalProperties": string()},
+        "surface": string(),
+        "route": string(),
+        "request_body": _ANY,
+        "status": integer(),
+        "response_body": _ANY,
+        "rejected": nullable(string()),
+        "fault": nullable(string()),
+        "task_id": nullable(string()),
+        "notes": array(string()),
+    }
+)
+CLOCK = obj({"mode": string(enum=["real", "virtual", "polls"]), "now": number()})
+HEALTH = obj(
+    {
+        "status": string(const="ok"),
+        "version": string(),
+        "seed": integer(),
+        "clock": string(),
+        "now": number(),
+        "timing": string(),
+        "tasks": integer(minimum=0),
+        "journal": integer(minimum=0),
+    }
+)
+JOURNAL_PARAMS = (
+    Param("surface", "query", string(), "only this surface's requests"),
+    Param("route", "query", string(), "only this route's"),
+    Param("method", "query", string(), "only this HTTP method's"),
+    Param("limit", "query", integer(minimum=0, maximum=MAX_LIMIT), "only the last N"),
+)
+JOURNAL = obj({"entries": array(ENTRY), "limit": integer(minimum=0), "dropped": integer(minimum=0)})
+FORCE_BODY = Body(
+    obj(
+        {"status": nullable(string(enum=_STATUSES))},
+        {"code": integer("with Fail: the failure code", minimum=1)},
+    ),
+    "the status to pin (any case), or null to let the clock drive the task again",
+)
+ADVANCE_BODY = Body(
+    obj({"seconds": number(minimum=0, maximum=MAX_CLOCK)}),
+    "how far to move the virtual clock; it never passes 9999-12-31T23:59:59Z (a move past "
+    "it is refused)",
+)
+RULE_BODY = Body(
+    {
+        "anyOf": [
+            {"type": "object", "properties": {k.name: k.schema for k in KEYS}},
+            string("the rule in the key=value,... syntax", minLength=1),
+        ]
+    },
+    "one fault rule: a JSON object of keys (the README's rule table) or a JSON string",
+)
+TASKS = obj({"tasks": array(TASK)})
+FAULTS = obj({"faults": array(RULE), "rpm": nullable(integer(minimum=1))})
+DELETED = obj({"deleted": integer(minimum=0)})
+DELETED_RULE = obj({"deleted": RULE})
+OPENAPI = obj({"openapi": string(const="3.1.0"), "info": obj({}), "paths": obj({})})

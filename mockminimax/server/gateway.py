@@ -10,16 +10,24 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..core.mock import MAX_KEY_CHARS
-from ..core.onehub import GatewayRefusal, gateway_profile, normalize, strip_key
+from ..core.onehub import (
+    GatewayRefusal,
+    create_schema_gateway,
+    gateway_profile,
+    normalize,
+    strip_key,
+)
 from ..core.tasks import Status, Task
 from ..core.templates import is_template
 from .exchange import Exchange
 from .faults import check_rate, fault_point
 from .media import video_response
-from .official import OK, not_found
+from .official import OK, STATUSES, not_found, query_answers
+from .schemas import Body, string
 from .surfaces import OneHubError
 
-__all__ = ["create", "query", "retrieve", "retrieve_content"]
+__all__ = ["CREATE_BODY", "PLATFORM_ID", "QUERY_ANSWERS", "create", "query", "retrieve",
+           "retrieve_content"]  # fmt: skip
 
 _LOWER = {
     Status.PREPARING: "preparing",
@@ -28,6 +36,10 @@ _LOWER = {
     Status.SUCCESS: "success",
     Status.FAIL: "failed",
 }
+CREATE_BODY = Body(create_schema_gateway(), "what to generate; the gateway fills its defaults")
+PLATFORM_ID = string("video_ + a ULID", pattern="^video_[0-9A-HJKMNP-TV-Z]{26}$")
+#: `status` in MiniMax's case, or lower case with `gateway_status_case=lower`.
+QUERY_ANSWERS = query_answers(STATUSES + list(_LOWER.values()), newline=True)
 _NOT_MINE = "该任务可能不是由本平台创建或不属于当前分组/账号"
 _NO_FILE = "未找到包含该文件的任务（可加 channel_id 或 task_id 重试）"
 

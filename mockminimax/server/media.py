@@ -11,8 +11,34 @@ from starlette.responses import Response
 from ..core.tasks import Task
 from ..core.videos import Video
 from .exchange import Exchange
+from .schemas import NO_CONTENT, Answer
 
-__all__ = ["bytes_response", "video_response"]
+__all__ = ["BYTES_ANSWERS", "VIDEO_ANSWERS", "bytes_response", "video_response"]
+
+_MP4 = {"video/mp4": {"type": "string", "contentMediaType": "video/mp4"}}
+_HEADERS = {
+    "Accept-Ranges": "bytes",
+    "ETag": "the same for every file of one size and length",
+    "Last-Modified": "when the task finished",
+    "Content-Disposition": 'attachment; filename="output.mp4"',
+}
+_RANGE_HEADER = {"Content-Range": "bytes START-END/SIZE"}
+#: What the OpenAPI document says a video route answers.
+VIDEO_ANSWERS = {
+    200: Answer("the MP4 (H.264), whole", _MP4, _HEADERS),
+    206: Answer("one byte range of it (a single Range: bytes=...)", _MP4,
+                {**_HEADERS, **_RANGE_HEADER}),
+    416: Answer("the Range lies past the end: no body", NO_CONTENT,
+                {"Content-Range": "bytes */SIZE"}),
+}  # fmt: skip
+_ANY = {"*/*": {"type": "string", "description": "the bytes as uploaded, its media type"}}
+#: What the OpenAPI document says a route serving an upload's bytes answers.
+BYTES_ANSWERS = {
+    200: Answer("the file, whole", _ANY),
+    206: Answer("one byte range of it", _ANY, _RANGE_HEADER),
+    416: Answer("the Range lies past the end: no body", NO_CONTENT,
+                {"Content-Range": "bytes */SIZE"}),
+}  # fmt: skip
 
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
 

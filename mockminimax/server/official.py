@@ -6,15 +6,111 @@ from starlette.responses import Response
 
 from ..core.codes import ApiError
 from ..core.files import StoredFile
-from ..core.tasks import Task
+from ..core.tasks import Status, Task
 from ..core.templates import is_template
+from ..core.validation import create_schema
 from .exchange import Exchange
 from .faults import check_rate, fault_point
 from .media import video_response
+from .schemas import Answer, Body, Link, Param, Schema, integer, obj, string
+from .surfaces import JSON, base_resp_schema
 
-__all__ = ["create", "query", "retrieve", "retrieve_content"]
+__all__ = [
+    "CREATE_BODY",
+    "FILE_PARAMS",
+    "QUERY_ANSWERS",
+    "QUERY_PARAMS",
+    "STATUSES",
+    "create",
+    "create_answers",
+    "file_answers",
+    "links",
+    "query",
+    "query_answers",
+    "retrieve",
+    "retrieve_content",
+]
 
 OK = {"status_code": 0, "status_msg": "success"}
+
+# -- what the OpenAPI document says of these routes (the gateway shares most of it) --------
+
+CREATE_BODY = Body(create_schema(), "what to generate; the model matrix decides what goes together")
+QUERY_PARAMS = (
+    Param("task_id", "query", string(pattern=r"\S"), "the task_id create gave (not blank)", True),
+)
+FILE_PARAMS = (Param("file_id", "query", string(pattern=r"^\d+$"), "the file_id query gave", True),)
+DIGITS = string("15 digits", pattern=r"^\d+$")
+
+
+def create_answers(extra: dict[str, Schema] | None = None) -> dict[int, Answer]:
+    body = obj({"task_id": DIGITS, **(extra or {}), "base_resp": base_resp_schema(ok=True)})
+    return {200: Answer("the task is created", {JSON: body})}
+
+
+def query_answers(statuses: list[str], newline: bool = False) -> dict[int, Answer]:
+    body = obj(
+        {
+            "task_id": DIGITS,
+            "status": string(enum=statuses),
+            "base_resp": obj({"status_code": integer(minimum=0), "status_msg": string()}),
+        },
+        {
+            "file_id": string("the file's ID once Success; empty (or absent) before"),
+            "video_width": integer(minimum=0),
+            "video_height": integer(minimum=0),
+        },
+    )
+    note = " (ends in a newline, as Go's encoder writes it)" if newline else ""
+    return {200: Answer(f"where the task stands{note}", {JSON: body})}
+
+
+def file_answers() -> dict[int, Answer]:
+    file = obj(
+        {
+            "file_id": integer(minimum=0),
+            "bytes": integer(minimum=0),
+            "created_at": integer(),
+            "filename": string(),
+            "purpose": string(),
+            "download_url": string("signed and expiring (download_ttl)", format="uri"),
+        }
+    )
+    body = obj({"file": file, "base_resp": base_resp_schema(ok=True)})
+    return {200: Answer("the file object with its download_url", {JSON: body})}
+
+
+_URL = "$response.body#/file/download_url#regex:"
+
+
+def links(surface: str, route: str) -> tuple[Link, ...]:
+    """create -> query -> retrieve (and retrieve_content) -> download, for stateful tests."""
+    if route == "create":
+        task = {"task_id": "$response.body#/task_id"}
+        return (
+            Link("query", f"{surface}_query", task, "poll the new task"),
+            Link("control_task", "control_task", task, "the task as the control API shows it"),
+        )
+    if route == "query":
+        file = {"file_id": "$response.body#/file_id"}
+        return (
+            Link("retrieve", f"{surface}_retrieve", file, "the finished task's file"),
+            Link("retrieve_content", f"{surface}_retrieve_content", file, "its bytes"),
+        )
+    if route == "retrieve":
+        url = {
+            "day": _URL + r"/video/([^/]+)/",
+            "key": _URL + r"/video/[^/]+/([^/]+)/",
+            "Expires": _URL + r"[?&]Expires=([^&]+)",
+            "OSSAccessKeyId": _URL + r"[?&]OSSAccessKeyId=([^&]+)",
+            "Signature": _URL + r"[?&]Signature=([^&]+)",
+        }
+        return (Link("download", "cdn_download", url, "fetch the download_url"),)
+    return ()
+
+
+STATUSES = [s.value for s in Status]
+QUERY_ANSWERS = query_answers(STATUSES)
 
 
 def bearer(ex: Exchange) -> str | None:

@@ -7,8 +7,10 @@ One-Hub its own JSON shapes, the storage CDN Aliyun OSS's XML, the control API p
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from starlette.responses import Response
@@ -18,6 +20,10 @@ from ..core.mock import DownloadRefused
 from ..core.onehub import GatewayRefusal, gateway_profile
 from ..core.tasks_v2 import V2Error
 from .exchange import Exchange, Problem, add_header
+from .schemas import Answer, Param, Schema, integer, nullable, obj, string
+
+if TYPE_CHECKING:
+    from .routes import RouteSpec
 
 __all__ = [
     "CDN",
@@ -28,6 +34,7 @@ __all__ = [
     "ControlError",
     "OneHubError",
     "Surface",
+    "base_resp_schema",
     "surface_for_path",
 ]
 
@@ -53,15 +60,58 @@ def _allow(exc: Problem) -> dict[str, str] | None:
     return {"Allow": exc.allow} if exc.allow else None
 
 
+JSON = "application/json"
+XML = "application/xml"
+_BEARER = {"bearer": {"type": "http", "scheme": "bearer"}}
+_FAULT = Param(
+    "X-Mock-Fault",
+    "header",
+    string(minLength=1),
+    "a fault rule for this request alone, e.g. `minimax_error=1002` or `http_status=503`; a "
+    "rule that fires answers what it asks for (any status), a malformed one is refused as a "
+    "bad request of this surface",
+)
+
+
+def base_resp_schema(ok: bool) -> Schema:
+    """MiniMax's `base_resp`: code 0 on success, a code of the error table otherwise."""
+    if ok:
+        code = integer("0: success", const=0)
+    else:
+        code = integer("a MiniMax error code (see the README's code table)", minimum=1)
+    return obj({"status_code": code, "status_msg": string()})
+
+
+def _base_resp_error(spec: RouteSpec) -> Schema:
+    fields: dict[str, Schema] = {"base_resp": base_resp_schema(ok=False)}
+    if spec.name == "create":
+        fields = {"task_id": string("empty on an error", const=""), **fields}
+    return obj(fields, description="MiniMax's error: HTTP 200 with a non-zero base_resp")
+
+
 class Surface(ABC):
     """One service the app imitates: the errors it expects, their shape, its headers."""
 
     name = "surface"
     #: Whether browsers may call it: preflights answered, Access-Control-* on answers.
     cors = True
+    #: For the OpenAPI document: headers every answer carries (name -> description), the
+    #: parameters every route takes, and the security schemes a caller may use.
+    doc_headers: Mapping[str, str] = {}
+    doc_params: tuple[Param, ...] = ()
+    doc_security: Mapping[str, Schema] = {}
+    doc_security_optional = False
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ApiError)
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        """The HTTP statuses this surface refuses `spec` with (a route adds its own)."""
+        return ()
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        """How this surface's errors with `status` look on `spec`, for the OpenAPI document."""
+        return Answer("refused", {JSON: obj({})})
 
     @abstractmethod
     def error(self, exc: Exception, ex: Exchange) -> Response:
@@ -75,6 +125,15 @@ class OfficialSurface(Surface):
     """MiniMax V1: HTTP 200 with a non-zero `base_resp.status_code`; create adds `task_id: ""`."""
 
     name = "official"
+    doc_headers: Mapping[str, str] = {"Trace-Id": "32 hex digits naming this answer"}
+    doc_params = (_FAULT,)
+    doc_security = _BEARER
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        return (200,)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        return Answer("a refusal in base_resp", {JSON: _base_resp_error(spec)})
 
     def base_resp(
         self, ex: Exchange, code: int, message: str, status: int = 200, **extra: Any
@@ -124,6 +183,26 @@ class GatewaySurface(Surface):
     """One-Hub's `/minimaxi/v1`: its own refusals in its own shapes, MiniMax's passed through."""
 
     name = "gateway"
+    doc_headers: Mapping[str, str] = {"X-Oneapi-Request-Id": "the gateway's request id"}
+    doc_params = (_FAULT,)
+    doc_security = _BEARER
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        return (400, 401, 413) if spec.body is not None else (400, 401)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        if status == 200:
+            return Answer("MiniMax's refusal, passed through", {JSON: _base_resp_error(spec)})
+        if status in (401, 403, 429):
+            error = obj(
+                {
+                    "message": string("ends in (request id: ...)"),
+                    "type": string(enum=["one_hub_error", "one_hub_panic"]),
+                }
+            )
+            return Answer("One-Hub's middleware refusal", {JSON: obj({"error": error})})
+        code = string(const="invalid_request") if status in (400, 413) else string()
+        return Answer("the gateway's own refusal", {JSON: obj({"code": code, "message": string()})})
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, (ApiError, GatewayRefusal, OneHubError))
@@ -178,11 +257,33 @@ class GatewaySurface(Surface):
         add_header(response, b"x-oneapi-request-id", self.request_id(ex))
 
 
+#: Characters XML 1.0 cannot carry even escaped (a Host or a header value may hold them).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return escape(_NOT_XML.sub("\ufffd", text))
+
+
 class CdnSurface(Surface):
     """The download host: Aliyun OSS's XML errors, as the real CDN answers."""
 
     name = "cdn"
     cors = False  # the real download host sends no CORS headers (TP2's curl)
+    doc_headers: Mapping[str, str] = {
+        "x-oss-request-id": "24 hex digits naming this answer",
+        "Server": "AliyunOSS",
+    }
+    doc_params = (_FAULT,)
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        return (400, 403, 404)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        text = string()
+        error = obj({"Code": text, "Message": text, "RequestId": text, "HostId": text})
+        error["xml"] = {"name": "Error"}
+        return Answer("Aliyun OSS's XML error", {XML: error})
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, DownloadRefused)
@@ -190,10 +291,10 @@ class CdnSurface(Surface):
     def xml(self, ex: Exchange, status: int, code: str, message: str) -> Response:
         ex.reject(f"{code}: {message}")
         rid = ex.tags.setdefault("rid", ex.mock.ids.label(12).upper())
-        host = escape(ex.request.headers.get("host", "video-product.cdn.minimax.io"))
+        host = _xml_text(ex.request.headers.get("host", "video-product.cdn.minimax.io"))
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
-            f"  <Code>{code}</Code>\n  <Message>{escape(message)}</Message>\n"
+            f"  <Code>{code}</Code>\n  <Message>{_xml_text(message)}</Message>\n"
             f"  <RequestId>{rid}</RequestId>\n  <HostId>{host}</HostId>\n</Error>\n"
         )
         ex.entry.response_body = {"Code": code, "Message": message}
@@ -214,6 +315,8 @@ class CdnSurface(Surface):
             )
             response.headers.update(_allow(exc) or {})
             return response
+        if exc.kind != "internal":  # a bad X-Mock-Fault header: the request's own fault
+            return self.xml(ex, 400, "InvalidArgument", exc.message)
         _note(ex, exc)
         return self.xml(
             ex, 500, "InternalError", "We encountered an internal error. Please try again."
@@ -231,6 +334,32 @@ class ControlSurface(Surface):
 
     name = "control"
     cors = False  # must stay unreachable from web pages
+    doc_security: Mapping[str, Schema] = {
+        "controlToken": {"type": "http", "scheme": "bearer"},
+        "controlTokenHeader": {"type": "apiKey", "in": "header", "name": "X-Mock-Token"},
+    }
+    doc_security_optional = True  # needed only when the mock runs with a control token
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        # 401 without the control token when one is set; 403 for a foreign Origin, a
+        # cross-site fetch or (live server) a Host that is not this machine.
+        statuses = [401, 403]
+        if spec.body is not None or spec.params:
+            statuses.append(400)
+        if spec.body is not None:
+            statuses += [413, 415]
+        if "{" in spec.path:
+            statuses.append(404)
+        return tuple(statuses)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        error = obj(
+            {
+                "message": string(),
+                "field": nullable(string("the field or parameter at fault")),
+            }
+        )
+        return Answer("refused, naming the field", {JSON: obj({"error": error})})
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, ControlError)

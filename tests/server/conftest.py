@@ -12,6 +12,8 @@ from mockminimax.core.mock import MiniMaxMock
 from mockminimax.server.runner import ServerThread
 from tests.conftest import AUTH
 
+from .fuzzing import summary
+
 #: Starts a live mock with the given settings: `serve(timing="1,1,2")`.
 Serve = Callable[..., tuple[ServerThread, httpx.Client]]
 
@@ -33,3 +35,9 @@ def serve() -> Iterator[Serve]:
     for server, client in started:
         client.close()
         server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many requests the fuzz tests sent, and what they were answered."""
+    for line in summary():
+        terminalreporter.write_line(line)
