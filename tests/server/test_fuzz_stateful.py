@@ -1,5 +1,6 @@
 """Stateful fuzzing over the document's links: create -> query -> retrieve -> download (and
-retrieve_content), on both API surfaces."""
+retrieve_content), on both V1 surfaces; V2's create -> query -> list / delete / download;
+and an upload -> retrieve (and retrieve_content)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ schema = schema.include(
         for s in ("official", "gateway")
         for r in ("create", "query", "retrieve", "retrieve_content")
     ]
-    + ["cdn_download", "cdn_download_head"]
+    + ["cdn_download", "cdn_download_head", "cdn_download_2", "cdn_download_2_head"]
+    + ["v2_create", "v2_context_ir", "v2_query", "v2_list_tasks", "v2_delete_task"]
+    + ["official_upload"]
 )
 #: (operationId, status) of every step, to prove the chain reached its end.
 STEPS: Counter[tuple[str, int]] = Counter()
@@ -88,3 +91,5 @@ def test_lifecycles_follow_the_links_to_the_video() -> None:
     assert {"official_create", "official_query", "official_retrieve", "cdn_download"} <= reached
     assert any(op.endswith("retrieve_content") for op in reached)
     assert sum(STEPS.values()) >= 80 * SCALE
+    # V2's chain too: a create made through the content schema, and its task read back.
+    assert {"v2_create", "v2_query", "official_upload"} <= reached
