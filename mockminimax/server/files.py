@@ -227,6 +227,9 @@ UPLOAD_LINKS = (
          "the upload's file object with its download_url"),
     Link("retrieve_content", "official_retrieve_content",
          {"file_id": "$response.body#/file/file_id"}, "the upload's bytes"),
+    Link("delete", "official_delete_file", {}, "delete the upload",
+         body={"file_id": "$response.body#/file/file_id",
+               "purpose": "$response.body#/file/purpose"}),
 )  # fmt: skip
 LIST_PARAMS = (Param("purpose", "query", _PURPOSE, "which uploads", True),)
 LISTED = {

@@ -259,7 +259,9 @@ def test_files_templates_and_callbacks_are_described() -> None:
     form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["properties"]["purpose"]["enum"] == list(UPLOAD_PURPOSES)
     assert form["properties"]["file"]["format"] == "binary"
-    assert set(upload["responses"]["200"]["links"]) == {"retrieve", "retrieve_content"}
+    links = upload["responses"]["200"]["links"]
+    assert set(links) == {"retrieve", "retrieve_content", "delete"}
+    assert links["delete"]["requestBody"]["purpose"] == "$response.body#/file/purpose"
     listing = paths["/v1/files/list"]["get"]
     assert listing["parameters"][0]["schema"]["enum"] == list(UPLOAD_PURPOSES)
     content = paths["/v1/files/retrieve_content"]["get"]["responses"]["200"]["content"]
