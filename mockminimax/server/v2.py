@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..core.catalog_v2 import TaskType
+from ..core.catalog_v2 import Modality, TaskType
 from ..core.codes import ApiError
 from ..core.files import StoredFile
 from ..core.params import whole_number
@@ -215,7 +215,7 @@ TASK: Schema = obj(
         "usage": _USAGE,
         "ratio": string("empty where the output follows its input"),
         "task_type": string(enum=[t.value for t in TaskType]),
-        "modality": string(enum=["video", "text"]),
+        "modality": string(enum=[m.value for m in Modality]),
     },
     {"error": obj({"code": string(pattern=r"^\d+$"), "message": string()}, description="failed")},
     "the VideoTask object",
