@@ -10,9 +10,13 @@ __all__ = ["whole_number"]
 
 
 def whole_number(text: str, high: int) -> int | None:
-    """`text` as a whole number in `0..high`, or None when it is not one."""
+    """`text` as a whole number in `0..high`, or None when it is not one. Leading zeros
+    are read as zeros (`0000000000002` is 2), however many."""
     text = text.strip()
-    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
+    if not text or not text.isascii() or not text.isdigit():
         return None
-    value = int(text)
+    significant = text.lstrip("0") or "0"
+    if len(significant) > len(str(high)):
+        return None
+    value = int(significant)
     return value if value <= high else None

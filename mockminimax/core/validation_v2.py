@@ -31,6 +31,7 @@ __all__ = [
     "FileLookup",
     "MediaItem",
     "V2Request",
+    "v2_schema",
     "validate_context_ir",
     "validate_regeneration",
     "validate_v2",
@@ -720,3 +721,164 @@ def _check_base(name: str, info: MediaInfo) -> None:
         raise invalid(
             name, f"the base video has {frames} frames; it must have {first}-{last} in steps of 17"
         )
+
+
+# -- the bodies as JSON Schema -------------------------------------------------------------
+
+
+def _content_schema(*, max_text: int, base_video: bool) -> dict[str, Any]:
+    """The content array: a text item and media items, each kind with the roles it takes."""
+    items: list[dict[str, Any]] = [
+        {
+            "title": "text",
+            "type": "object",
+            "required": ["type", "text"],
+            "properties": {
+                "type": {"const": "text"},
+                "text": {"type": "string", "maxLength": max_text},
+            },
+        }
+    ]
+    for kind in _MEDIA_TYPES:
+        roles = [r for r in cat.ROLES[kind] if base_video or r != "base_video"]
+        limits = cat.MEDIA_LIMITS[kind]
+        items.append(
+            {
+                "title": kind,
+                "type": "object",
+                "required": ["type", kind],
+                "properties": {
+                    "type": {"const": kind},
+                    "role": {"type": "string", "enum": roles},
+                    kind: {
+                        "type": "object",
+                        "required": ["url"],
+                        "properties": {"url": _url_schema(kind)},
+                        "description": f"an http(s) URL (never fetched), mm_file://{{file_id}} "
+                        f"or a data:{_KIND[kind]}/...;base64, URI; "
+                        f"{', '.join(limits.formats).upper()}, at most "
+                        f"{limits.max_bytes // _MB} MB",
+                    },
+                },
+            }
+        )
+    prompt = {
+        "type": "object",
+        "required": ["type", "text"],
+        "properties": {"type": {"const": "text"}, "text": {"type": "string", "pattern": r"\S"}},
+    }
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {"anyOf": items},
+        "contains": prompt,
+        "minContains": 1,
+        "maxContains": 1,
+        "description": f"exactly one non-blank text item (the prompt) and up to {cat.MAX_FILES} "
+        "media items; frame roles (first_frame, last_frame) and reference roles exclude "
+        "each other; an image without a role is the first frame",
+    }
+
+
+def _url_schema(kind: str) -> dict[str, Any]:
+    """Where a media item may come from: a public URL (syntax only), an upload, or data."""
+    return {
+        "type": "string",
+        "anyOf": [
+            {"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$"},
+            {"pattern": r"^[Mm][Mm]_[Ff][Ii][Ll][Ee]://[0-9]{1,32}$"},
+            {"pattern": rf"^data:{_KIND[kind]}/[\w.+-]+(;[\w.+-]+=[\w.+-]+)*;base64,."},
+        ],
+    }
+
+
+def _callback_schema() -> dict[str, Any]:
+    return {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "maxLength": MAX_CALLBACK_URL}
+
+
+def v2_schema(endpoint: str, settings: Settings | None = None) -> dict[str, Any]:
+    """A V2 body as JSON Schema 2020-12, from the V2 catalog and the rules above:
+    `endpoint` is `generation`, `context_ir` or `regeneration`. `properties` holds each
+    field's type and choices, `anyOf` which go together (one alternative per model).
+    """
+    settings = settings or Settings()
+    models = [
+        m
+        for m in cat.MODELS.values()
+        if endpoint == "generation"
+        or (endpoint == "context_ir" and m.context_ir)
+        or (endpoint == "regeneration" and m.regeneration)
+    ]
+    regeneration = endpoint == "regeneration"
+    max_text = cat.MAX_REGENERATION_TEXT_CHARS if regeneration else cat.MAX_TEXT_CHARS
+    props: dict[str, Any] = {
+        "model": {"type": "string", "enum": [m.name for m in models]},
+        "content": _content_schema(max_text=max_text, base_video=regeneration),
+        "callback_url": _callback_schema(),
+    }
+    required = ["model"]
+    if regeneration:
+        props["resolution"] = {"const": "2K"}
+        props["source_task_id"] = {
+            "type": "string",
+            "pattern": r"^\s*[0-9]{1,32}\s*$",
+            "description": "a MiniMax-H3 768P generation that succeeded (instead of content; "
+            "a whitelisted account's: v2_regeneration_by_task)",
+        }
+        props["aigc_watermark"] = {"type": "boolean"}
+        return {
+            "type": "object",
+            "required": ["model", "resolution"],
+            "properties": props,
+            "anyOf": [{"required": ["content"]}, {"required": ["source_task_id"]}],
+            "not": {"required": ["content", "source_task_id"]},
+            "description": "content holds exactly one video_url with role base_video: an "
+            "unmodified MiniMax-H3 768P output",
+        }
+    required += ["content", "duration"]
+    durations = sorted({d for m in models for d in m.durations})
+    props["duration"] = {"type": "integer", "enum": durations, "description": "seconds"}
+    props["ratio"] = {
+        "type": "string",
+        "enum": [cat.ADAPTIVE, *cat.RATIOS],
+        "description": "required for text-to-video (a fixed ratio); image modes follow their frame",
+    }
+    branches: list[dict[str, Any]] = []
+    for model in models:
+        branch: dict[str, Any] = {
+            "title": model.name,
+            "properties": {
+                "model": {"const": model.name},
+                "duration": {"enum": list(model.durations)},
+            },
+        }
+        if endpoint == "generation":
+            branch["properties"]["resolution"] = {"enum": list(model.resolutions)}
+        branches.append(branch)
+    if endpoint == "generation":
+        resolutions = [r for r in cat.RESOLUTIONS if any(r in m.resolutions for m in models)]
+        props["resolution"] = {"type": "string", "enum": resolutions}
+        if settings.v2_resolution_required:
+            required.append("resolution")
+        modes = list(cat.PROMPT_EXPANSION_MODES)
+        props["extra"] = {
+            "type": "object",
+            "properties": {
+                "prompt_expansion_mode": {"type": ["string", "null"], "enum": [*modes, None]}
+            },
+            "additionalProperties": False,
+        }
+        if settings.v2_aigc_watermark == "accept":
+            props["aigc_watermark"] = {"type": "boolean"}
+        media = {"required": ["type"], "properties": {"type": {"enum": list(_MEDIA_TYPES)}}}
+        # Text-to-video (no media item) needs a fixed ratio; the others may leave it out.
+        t2v = {"required": ["ratio"], "properties": {"ratio": {"not": {"const": cat.ADAPTIVE}}}}
+        with_media = {"properties": {"content": {"contains": media}}}
+        return {
+            "type": "object",
+            "required": required,
+            "properties": props,
+            "anyOf": branches,
+            "allOf": [{"anyOf": [t2v, with_media]}],
+        }
+    return {"type": "object", "required": required, "properties": props, "anyOf": branches}

@@ -9,6 +9,7 @@ import anyio
 from starlette.responses import Response
 
 from .._version import __version__
+from ..core.callbacks import OUTCOMES
 from ..core.clock import MAX_CLOCK, VirtualClock
 from ..core.faults import KEYS, FaultRuleError
 from ..core.params import whole_number
@@ -22,6 +23,9 @@ from .surfaces import JSON, ControlError
 MAX_LIMIT = 10**9
 
 __all__ = [
+    "CALLBACKS",
+    "CALLBACK_PARAMS",
+    "TASK_CALLBACK_PARAMS",
     "add_fault",
     "advance",
     "callbacks",
@@ -352,3 +356,56 @@ FAULTS = obj({"faults": array(RULE), "rpm": nullable(integer(minimum=1))})
 DELETED = obj({"deleted": integer(minimum=0)})
 DELETED_RULE = obj({"deleted": RULE})
 OPENAPI = obj({"openapi": string(const="3.1.0"), "info": obj({}), "paths": obj({})})
+
+_MAYBE = nullable(string())
+ATTEMPT = obj(
+    {
+        "time": number(),
+        "seconds": number(minimum=0),
+        "status": nullable(integer()),
+        "answer": _MAYBE,
+        "error": _MAYBE,
+    },
+    description="one try: the receiver's HTTP status and first bytes, or the error",
+)
+DELIVERY = obj(
+    {
+        "seq": integer(minimum=0),
+        "task_id": string(),
+        "kind": string(),
+        "status": _MAYBE,
+        "url": string(),
+        "body": obj({}),
+        "time": number(),
+        "outcome": string(enum=list(OUTCOMES)),
+        "reason": _MAYBE,
+        "attempts": array(ATTEMPT),
+        "fault": _MAYBE,
+        "notes": array(string()),
+        "dialect": string(),
+    },
+    description="one request the mock made (or would make) to a callback_url",
+)
+CALLBACKS = obj(
+    {
+        "deliveries": array(DELIVERY),
+        "idle": {"type": "boolean", "description": "no delivery in flight"},
+        "limit": integer(minimum=0),
+        "dropped": integer(minimum=0),
+    }
+)
+_WAIT = Param(
+    "wait",
+    "query",
+    string(pattern=r"^[ \t]*\+?(60(\.0*)?|0*[1-5]?[0-9](\.[0-9]*)?|\.[0-9]+)[ \t]*$"),
+    f"first wait up to this many seconds (0..{MAX_WAIT:g}) until no delivery is in flight",
+)
+TASK_CALLBACK_PARAMS = (
+    Param("kind", "query", string(), "only deliveries of this kind"),
+    Param("outcome", "query", string(), f"only these: {', '.join(OUTCOMES)}"),
+    _WAIT,
+)
+CALLBACK_PARAMS = (
+    Param("task_id", "query", string(), "only this task's (task_id, platform_id or ULID)"),
+    *TASK_CALLBACK_PARAMS,
+)

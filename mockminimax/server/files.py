@@ -19,10 +19,18 @@ from .exchange import Exchange
 from .faults import fault_point
 from .media import bytes_response
 from .official import OK, bearer, not_found
-from .surfaces import OFFICIAL
+from .schemas import Answer, Body, Link, Param, integer, obj, string
+from .surfaces import JSON, OFFICIAL, base_resp_schema
 
 __all__ = [
+    "DELETED",
+    "DELETE_BODY",
     "DELETE_PURPOSES",
+    "LISTED",
+    "LIST_PARAMS",
+    "UPLOADED",
+    "UPLOAD_BODY",
+    "UPLOAD_LINKS",
     "delete_file",
     "download",
     "list_files",
@@ -184,3 +192,73 @@ async def download(ex: Exchange) -> Response:
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     return upload_content(ex, file, attachment=True)
+
+
+# -- what the OpenAPI document says of these routes ---------------------------------------
+
+#: The file object upload and list answer (files/retrieve adds its download_url).
+FILE = obj(
+    {
+        "file_id": integer(minimum=0),
+        "bytes": integer(minimum=0),
+        "created_at": integer("Unix seconds"),
+        "filename": string(),
+        "purpose": string(),
+    }
+)
+_PURPOSE = string(enum=list(UPLOAD_PURPOSES))
+UPLOAD_BODY = Body(
+    obj(
+        {
+            "purpose": _PURPOSE,
+            "file": string("the file, in a part with a filename", format="binary"),
+        }
+    ),
+    "the file and what it is for; each purpose takes its own formats and size",
+    media_type="multipart/form-data",
+)
+UPLOADED = {
+    200: Answer(
+        "the file is kept", {JSON: obj({"file": FILE, "base_resp": base_resp_schema(True)})}
+    )
+}
+UPLOAD_LINKS = (
+    Link("retrieve", "official_retrieve", {"file_id": "$response.body#/file/file_id"},
+         "the upload's file object with its download_url"),
+    Link("retrieve_content", "official_retrieve_content",
+         {"file_id": "$response.body#/file/file_id"}, "the upload's bytes"),
+    Link("delete", "official_delete_file", {}, "delete the upload",
+         body={"file_id": "$response.body#/file/file_id",
+               "purpose": "$response.body#/file/purpose"}),
+)  # fmt: skip
+LIST_PARAMS = (Param("purpose", "query", _PURPOSE, "which uploads", True),)
+LISTED = {
+    200: Answer(
+        "the caller's uploads of that purpose",
+        {
+            JSON: obj(
+                {"files": {"type": "array", "items": FILE}, "base_resp": base_resp_schema(True)}
+            )
+        },
+    )
+}
+DELETE_BODY = Body(
+    obj(
+        {
+            "file_id": {
+                "anyOf": [
+                    integer(minimum=0, maximum=10**32 - 1),
+                    string(pattern=r"^\s*[0-9]{1,32}\s*$"),
+                ]
+            },
+            "purpose": string(enum=list(DELETE_PURPOSES)),
+        }
+    ),
+    "the file and the purpose it was kept under (both must match)",
+)
+DELETED = {
+    200: Answer(
+        "the file is deleted",
+        {JSON: obj({"file_id": integer(minimum=0), "base_resp": base_resp_schema(True)})},
+    )
+}

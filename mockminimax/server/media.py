@@ -13,7 +13,13 @@ from ..core.videos import Video
 from .exchange import Exchange
 from .schemas import NO_CONTENT, Answer
 
-__all__ = ["BYTES_ANSWERS", "VIDEO_ANSWERS", "bytes_response", "video_response"]
+__all__ = [
+    "BYTES_ANSWERS",
+    "FILE_CONTENT_ANSWERS",
+    "VIDEO_ANSWERS",
+    "bytes_response",
+    "video_response",
+]
 
 _MP4 = {"video/mp4": {"type": "string", "contentMediaType": "video/mp4"}}
 _HEADERS = {
@@ -39,6 +45,10 @@ BYTES_ANSWERS = {
     416: Answer("the Range lies past the end: no body", NO_CONTENT,
                 {"Content-Range": "bytes */SIZE"}),
 }  # fmt: skip
+#: A route serving a generated video or an upload by file_id (V1's retrieve_content).
+FILE_CONTENT_ANSWERS = {
+    status: VIDEO_ANSWERS[status].merged(BYTES_ANSWERS[status]) for status in VIDEO_ANSWERS
+}
 
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
 

@@ -106,14 +106,15 @@ def _response(
         out["content"] = {media: {"schema": schema} for media, schema in answer.content.items()}
     links = list(links)
     if links:
-        out["links"] = {
-            link.name: {
-                "operationId": link.target,
-                "parameters": dict(link.parameters),
-                "description": link.description,
-            }
-            for link in links
-        }
+        out["links"] = {link.name: _link(link) for link in links}
+    return out
+
+
+def _link(link: Link) -> dict[str, Any]:
+    out: dict[str, Any] = {"operationId": link.target, "parameters": dict(link.parameters)}
+    if link.body is not None:
+        out["requestBody"] = dict(link.body)
+    out["description"] = link.description
     return out
 
 

@@ -84,8 +84,8 @@ class Answer:
 class Link:
     """A call the answer leads to: its target operation and where each parameter comes from.
 
-    `target` is `surface_route` (add `_head` for a HEAD operation); parameters map a name to
-    an OpenAPI runtime expression such as `$response.body#/task_id`.
+    `target` is `surface_route` (add `_head` for a HEAD operation); parameters (and `body`'s
+    fields) map a name to an OpenAPI runtime expression such as `$response.body#/task_id`.
     """
 
     name: str
@@ -93,6 +93,8 @@ class Link:
     parameters: Mapping[str, str]
     description: str
     status: int = 200
+    #: The target's JSON body, each value a runtime expression (for a POST target).
+    body: Mapping[str, str] | None = None
 
 
 def string(description: str = "", **keywords: Any) -> Schema:

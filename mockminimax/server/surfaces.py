@@ -392,6 +392,31 @@ class V2Surface(Surface):
     MiniMax code in brackets at the end of the message (reference §10.1)."""
 
     name = "v2"
+    doc_headers: Mapping[str, str] = {"Trace-Id": "32 hex digits naming this answer"}
+    doc_params = (_FAULT,)
+    doc_security = _BEARER
+
+    def error_statuses(self, spec: RouteSpec) -> tuple[int, ...]:
+        # 400 a bad request (2013), 401 no or an unknown key (1004, 2049); a task in the
+        # path may be unknown (404, or 400 with v2_unknown_task); a create may be too
+        # large (413) or over a rate or in-flight limit (429).
+        statuses = [400, 401]
+        if "{" in spec.path:
+            statuses.append(404)
+        if spec.body is not None:
+            statuses += [413, 429]
+        return tuple(statuses)
+
+    def error_answer(self, status: int, spec: RouteSpec) -> Answer:
+        error = obj(
+            {
+                "type": string(),
+                "message": string("ends in the MiniMax code in brackets, e.g. (2013)"),
+                "http_code": string(const=str(status)),
+            }
+        )
+        body = obj({"type": string(const="error"), "error": error, "request_id": string()})
+        return Answer("V2's refusal, with its real HTTP status", {JSON: body})
 
     def expected(self, exc: Exception) -> bool:
         return isinstance(exc, (ApiError, V2Error))

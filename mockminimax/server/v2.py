@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..core.catalog_v2 import TaskType
+from ..core.catalog_v2 import Modality, TaskType
 from ..core.codes import ApiError
 from ..core.files import StoredFile
 from ..core.params import whole_number
@@ -15,15 +15,34 @@ from ..core.tasks_v2 import ListFilter, V2Status
 from ..core.validation_v2 import (
     FileLookup,
     V2Request,
+    v2_schema,
     validate_context_ir,
     validate_regeneration,
     validate_v2,
 )
 from .exchange import Exchange
 from .faults import check_rate, fault_point
-from .official import bearer
+from .official import DIGITS, bearer
+from .schemas import Answer, Body, Link, Param, Schema, array, integer, obj, string
+from .surfaces import JSON
 
-__all__ = ["context_ir", "create", "delete", "list_tasks", "query", "regenerate"]
+__all__ = [
+    "CONTEXT_IR_BODY",
+    "CREATED",
+    "CREATE_BODY",
+    "DELETED",
+    "LISTED",
+    "LIST_PARAMS",
+    "QUERIED",
+    "REGENERATION_BODY",
+    "context_ir",
+    "create",
+    "delete",
+    "links",
+    "list_tasks",
+    "query",
+    "regenerate",
+]
 
 #: The list endpoint's page size when none is given (the docs' example) and its cap (a
 #: documented choice: the docs give neither).
@@ -147,3 +166,127 @@ async def list_tasks(ex: Exchange) -> Response:
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     return ex.json(ex.mock.v2.list(key, wanted, page_num, page_size, ex.base_url()))
+
+
+# -- what the OpenAPI document says of these routes ---------------------------------------
+
+CREATE_BODY = Body(v2_schema("generation"), "the content to generate from, the model and shape")
+CONTEXT_IR_BODY = Body(v2_schema("context_ir"), "the prompt (and media) to enhance")
+REGENERATION_BODY = Body(
+    v2_schema("regeneration"), "the 768P video to re-render: a base_video item or a task"
+)
+CREATED = {200: Answer("the task is created", {JSON: obj({"task_id": DIGITS})})}
+_STATUS = string(enum=[s.value for s in V2Status])
+_TIME = integer("Unix seconds", minimum=0)
+_SECONDS = integer(minimum=0)
+_USAGE = obj(
+    {},
+    {
+        name: _SECONDS
+        for name in (
+            "total_seconds",
+            "input_seconds",
+            "output_seconds",
+            "input_image_count",
+            "input_audio_seconds",
+            "total_tokens",
+            "prompt_tokens",
+            "completion_tokens",
+        )
+    },
+    "what a succeeded task used (empty before): seconds for video, tokens for context-IR",
+)
+TASK: Schema = obj(
+    {
+        "id": DIGITS,
+        "model": string(),
+        "status": _STATUS,
+        "created_at": _TIME,
+        "updated_at": _TIME,
+        "content": obj(
+            {},
+            {
+                "url": string("the video once succeeded: signed, expiring", format="uri"),
+                "prompt": string("a context-IR task's enhanced prompt once succeeded"),
+            },
+        ),
+        "resolution": string("empty for context-IR"),
+        "duration": integer(minimum=0),
+        "usage": _USAGE,
+        "ratio": string("empty where the output follows its input"),
+        "task_type": string(enum=[t.value for t in TaskType]),
+        "modality": string(enum=[m.value for m in Modality]),
+    },
+    {"error": obj({"code": string(pattern=r"^\d+$"), "message": string()}, description="failed")},
+    "the VideoTask object",
+)
+QUERIED = {200: Answer("the task", {JSON: obj({"task": TASK})})}
+LISTED = {
+    200: Answer(
+        "one page of tasks, newest first",
+        {JSON: obj({"items": array(TASK), "total": integer("every match", minimum=0)})},
+    )
+}
+_DONE = string(enum=["cancelled", "deleted"])
+DELETED = {
+    200: Answer(
+        "a queued task cancelled or a finished one deleted",
+        {JSON: obj({"task_id": DIGITS, "action": _DONE, "status": _DONE})},
+    )
+}
+
+
+def _listed(item: str) -> str:
+    """A pattern for values joined by commas, blanks allowed (the server skips them)."""
+    return rf"^\s*({item})?\s*(,\s*({item})?\s*)*$"
+
+
+def _filter(name: str, pattern: str, text: str) -> Param:
+    return Param(
+        f"filter.{name}", "query", string(pattern=_listed(pattern)), f"{text} (join with commas)"
+    )
+
+
+def _choice(values: list[str]) -> str:
+    return "|".join(values)
+
+
+LIST_PARAMS = (
+    Param("page_num", "query", string(pattern=r"^\s*(0*[1-9][0-9]{0,8})?\s*$"),
+          "the page, from 1 (default 1)"),
+    Param("page_size", "query", string(pattern=r"^\s*(0*([1-9][0-9]?|100))?\s*$"),
+          f"tasks per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})"),
+    _filter("status", _choice([*(s.value for s in V2Status), "expired"]),
+            "only tasks in these statuses"),
+    _filter("task_type", _choice([t.value for t in TaskType]), "only tasks of these types"),
+    Param("filter.model", "query", string(), "only tasks of these models (join with commas)"),
+    _filter("task_ids", "[0-9]+", "only these task IDs"),
+)  # fmt: skip
+
+_CDN = "$response.body#/task/content/url#regex:"
+
+
+def links(route: str) -> tuple[Link, ...]:
+    """create -> query -> list / delete, and query -> the video, for stateful tests."""
+    if route == "create":
+        task = {"task_id": "$response.body#/task_id"}
+        return (
+            Link("query", "v2_query", task, "poll the new task"),
+            Link("delete", "v2_delete_task", task, "cancel it while queued, or delete it"),
+        )
+    if route == "query":
+        url = {
+            "day": _CDN + r"/rollout/([^/]+)/",
+            "key": _CDN + r"/rollout/[^/]+/([^/]+)/",
+            "Expires": _CDN + r"[?&]Expires=([^&]+)",
+            "OSSAccessKeyId": _CDN + r"[?&]OSSAccessKeyId=([^&]+)",
+            "Signature": _CDN + r"[?&]Signature=([^&]+)",
+        }
+        return (
+            Link("download", "cdn_download_2", url, "fetch the video at content.url"),
+            Link("list", "v2_list_tasks", {"filter.task_ids": "$response.body#/task/id"},
+                 "the task in the list"),
+            Link("delete", "v2_delete_task", {"task_id": "$response.body#/task/id"},
+                 "delete the finished task"),
+        )  # fmt: skip
+    return ()

@@ -1,5 +1,6 @@
 """Stateful fuzzing over the document's links: create -> query -> retrieve -> download (and
-retrieve_content), on both API surfaces."""
+retrieve_content), on both V1 surfaces; V2's create -> query -> list / delete / download;
+and an upload -> retrieve (and retrieve_content) / delete."""
 
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ from .fuzzing import (
 )
 
 MOCK = fuzz_mock()
-schema = schemathesis.openapi.from_asgi("/_mock/openapi.json", create_app(MOCK))
-# Only the calls the chain links, so scenarios go deep: the control API (whose reset and
-# fault rules would undo a scenario half way) is the stateless test's.
-schema = schema.include(
+everything = schemathesis.openapi.from_asgi("/_mock/openapi.json", create_app(MOCK))
+# Only the calls the chains link, so scenarios go deep: the control API (whose reset and
+# fault rules would undo a scenario half way) is the stateless test's. V1's chain and
+# V2's (with uploads) run as two machines, so neither dilutes the other's budget.
+schema = everything.include(
     operation_id=[
         f"{s}_{r}"
         for s in ("official", "gateway")
@@ -40,8 +42,17 @@ schema = schema.include(
     ]
     + ["cdn_download", "cdn_download_head"]
 )
+schema_v2 = everything.include(
+    operation_id=[
+        *("v2_create", "v2_context_ir", "v2_query", "v2_list_tasks", "v2_delete_task"),
+        *("cdn_download_2", "cdn_download_2_head"),
+        *("official_upload", "official_retrieve", "official_retrieve_content"),
+        "official_delete_file",
+    ]
+)
 #: (operationId, status) of every step, to prove the chain reached its end.
 STEPS: Counter[tuple[str, int]] = Counter()
+STEPS_V2: Counter[tuple[str, int]] = Counter()
 # The same exclusions as the stateless test, for the same reasons (see there).
 _EXCLUDED = [
     negative_data_rejection,
@@ -52,7 +63,11 @@ _EXCLUDED = [
 ]
 
 
-class Lifecycle(schema.as_state_machine()):  # type: ignore[misc]
+class Steps:
+    """What both machines do around each call."""
+
+    steps = STEPS
+
     def setup(self) -> None:
         MOCK.reset()
 
@@ -72,13 +87,21 @@ class Lifecycle(schema.as_state_machine()):  # type: ignore[misc]
         return {"allow_redirects": False}
 
     def after_call(self, response: schemathesis.Response, case: Case) -> None:
-        STEPS[(case.operation.definition.raw["operationId"], response.status_code)] += 1
+        self.steps[(case.operation.definition.raw["operationId"], response.status_code)] += 1
         record("stateful", response.status_code)
 
     def validate_response(self, response: schemathesis.Response, case: Case, **kwargs: Any) -> None:
         case.validate_response(
             response, excluded_checks=_EXCLUDED, additional_checks=[surface_shape]
         )
+
+
+class Lifecycle(Steps, schema.as_state_machine()):  # type: ignore[misc]
+    pass
+
+
+class LifecycleV2(Steps, schema_v2.as_state_machine()):  # type: ignore[misc]
+    steps = STEPS_V2
 
 
 def test_lifecycles_follow_the_links_to_the_video() -> None:
@@ -88,3 +111,12 @@ def test_lifecycles_follow_the_links_to_the_video() -> None:
     assert {"official_create", "official_query", "official_retrieve", "cdn_download"} <= reached
     assert any(op.endswith("retrieve_content") for op in reached)
     assert sum(STEPS.values()) >= 80 * SCALE
+
+
+def test_v2_and_upload_lifecycles_follow_their_links() -> None:
+    LifecycleV2.run(settings=fuzz_settings(40, stateful_step_count=10))
+    reached = {op for (op, status), n in STEPS_V2.items() if status == 200 and n}
+    # A V2 create made through the content schema and read back; an upload retrieved and
+    # deleted through the links.
+    assert {"v2_create", "v2_query", "official_upload", "official_delete_file"} <= reached
+    assert "official_retrieve" in reached

@@ -12,8 +12,14 @@ import pytest
 from openapi_spec_validator import validate
 from starlette.routing import Route
 
+from mockminimax.core.callbacks import OUTCOMES
 from mockminimax.core.catalog import MODELS, RESOLUTIONS
+from mockminimax.core.catalog_v2 import MODELS as V2_MODELS
+from mockminimax.core.catalog_v2 import PROMPT_EXPANSION_MODES, RATIOS, ROLES
 from mockminimax.core.faults import KEYS
+from mockminimax.core.files import UPLOAD_PURPOSES
+from mockminimax.core.tasks_v2 import V2Status
+from mockminimax.core.templates import TEMPLATES
 from mockminimax.core.validation import _BOOL_FIELDS, _IMAGE_FIELDS, _STR_FIELDS
 from mockminimax.server.app import create_app
 from mockminimax.server.openapi import build, document, operation_id
@@ -179,3 +185,92 @@ def test_cli_indent(indent: str) -> None:
     ).stdout
     assert (indent == "0") == (printed.count("\n") == 1)
     assert json.loads(printed)["openapi"] == "3.1.0"
+
+
+def test_every_route_describes_its_answers() -> None:
+    """No route is left in outline (a generic "a JSON object"): each declares its successes,
+    and those that take input declare it."""
+    undescribed = [(s.surface.name, s.name) for s in ROUTES if not s.answers]
+    assert undescribed == []
+    ops = _operations(document())
+    for (path, method), op in ops.items():
+        for status, answer in op["responses"].items():
+            assert answer["description"] != "the answer, a JSON object", (path, method, status)
+
+
+def test_v2_bodies_come_from_the_v2_catalog() -> None:
+    paths = document()["paths"]
+    create = paths["/v2/video_generation"]["post"]
+    schema = create["requestBody"]["content"]["application/json"]["schema"]
+    props = schema["properties"]
+    assert props["model"]["enum"] == list(V2_MODELS)
+    assert props["ratio"]["enum"] == ["adaptive", *RATIOS]
+    assert props["extra"]["properties"]["prompt_expansion_mode"]["enum"][:-1] == list(
+        PROMPT_EXPANSION_MODES
+    )
+    assert {b["properties"]["model"]["const"] for b in schema["anyOf"]} == set(V2_MODELS)
+    h3 = next(b for b in schema["anyOf"] if b["title"] == "MiniMax-H3")
+    assert h3["properties"]["duration"]["enum"] == list(V2_MODELS["MiniMax-H3"].durations)
+    assert h3["properties"]["resolution"]["enum"] == list(V2_MODELS["MiniMax-H3"].resolutions)
+    items = props["content"]["items"]["anyOf"]
+    roles = {i["title"]: i["properties"].get("role", {}).get("enum") for i in items}
+    assert roles["image_url"] == list(ROLES["image_url"])
+    assert roles["video_url"] == ["reference_video"]  # base_video is regeneration's
+    assert schema["required"] == ["model", "content", "duration", "resolution"]
+    regen = paths["/v2/video_regeneration"]["post"]["requestBody"]["content"]
+    regen_props = regen["application/json"]["schema"]["properties"]
+    assert regen_props["resolution"] == {"const": "2K"}
+    regen_items = regen_props["content"]["items"]["anyOf"]
+    assert (
+        "base_video"
+        in next(i for i in regen_items if i["title"] == "video_url")["properties"]["role"]["enum"]
+    )
+    context = paths["/v2/h3_context_ir"]["post"]["requestBody"]["content"]
+    assert context["application/json"]["schema"]["properties"]["model"]["enum"] == [
+        m.name for m in V2_MODELS.values() if m.context_ir
+    ]
+
+
+def test_v2_answers_and_errors_are_described() -> None:
+    paths = document()["paths"]
+    query = paths["/v2/query/video_generation/{task_id}"]["get"]
+    task = _schema(query, "200")["properties"]["task"]
+    assert set(task["required"]) >= {"id", "status", "content", "usage", "task_type"}
+    assert task["properties"]["status"]["enum"] == [s.value for s in V2Status]
+    assert set(query["responses"]) == {"200", "400", "401", "404"}
+    error = _schema(query, "404")
+    assert error["properties"]["type"]["const"] == "error"
+    assert error["properties"]["error"]["properties"]["http_code"]["const"] == "404"
+    create = paths["/v2/video_generation"]["post"]
+    assert set(create["responses"]) == {"200", "400", "401", "413", "429"}
+    assert set(create["responses"]["200"]["links"]) == {"query", "delete"}
+    assert "download" in query["responses"]["200"]["links"]
+    listing = paths["/v2/query/video_generation"]["get"]
+    names = {p["name"] for p in listing["parameters"]}
+    assert {"page_num", "page_size", "filter.status", "filter.task_ids"} <= names
+    assert _schema(listing, "200")["properties"]["items"]["items"] == task
+    delete = paths["/v2/video_generation/{task_id}"]["delete"]
+    assert _schema(delete, "200")["properties"]["action"]["enum"] == ["cancelled", "deleted"]
+
+
+def test_files_templates_and_callbacks_are_described() -> None:
+    paths = document()["paths"]
+    upload = paths["/v1/files/upload"]["post"]
+    form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["properties"]["purpose"]["enum"] == list(UPLOAD_PURPOSES)
+    assert form["properties"]["file"]["format"] == "binary"
+    links = upload["responses"]["200"]["links"]
+    assert set(links) == {"retrieve", "retrieve_content", "delete"}
+    assert links["delete"]["requestBody"]["purpose"] == "$response.body#/file/purpose"
+    listing = paths["/v1/files/list"]["get"]
+    assert listing["parameters"][0]["schema"]["enum"] == list(UPLOAD_PURPOSES)
+    content = paths["/v1/files/retrieve_content"]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"video/mp4", "*/*", "application/json"}  # a video or an upload
+    template = paths["/v1/video_template_generation"]["post"]
+    body = template["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["template_id"]["enum"] == list(TEMPLATES)
+    assert len(body["anyOf"]) == len(TEMPLATES)
+    callbacks = paths["/_mock/callbacks"]["get"]
+    assert {p["name"] for p in callbacks["parameters"]} == {"task_id", "kind", "outcome", "wait"}
+    delivery = _schema(callbacks, "200")["properties"]["deliveries"]["items"]
+    assert delivery["properties"]["outcome"]["enum"] == list(OUTCOMES)

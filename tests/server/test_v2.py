@@ -516,6 +516,9 @@ def test_list_pages_newest_first(client: httpx.Client, three: list[str]) -> None
     assert listed(client, page_num=1, page_size=2) == ([third, second], 3)
     assert listed(client, page_num=2, page_size=2) == ([first], 3)
     assert listed(client, page_num=3, page_size=2) == ([], 3)
+    # Leading zeros are zeros, however many (the long fuzz run sent 16 digits for a page
+    # within the bound, which was refused as "at most 1000000000").
+    assert listed(client, page_num="0" * 14 + "2", page_size=" 0000000000002 ") == ([first], 3)
     items = client.get("/v2/query/video_generation", headers=AUTH).json()["items"]
     assert items[2]["status"] == "succeeded" and items[2]["content"]["url"].startswith("http")
     assert items[0]["status"] == "queued" and items[0]["usage"] == {}
