@@ -14,6 +14,7 @@ prefix and is not recorded, so it can never show up in a later test.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -162,3 +163,25 @@ class Receiver:
         if seen <= request.path_params["times"]:
             return JSONResponse({"error": "try again"}, 500)
         return JSONResponse({"status": "success"})
+
+
+def canned_server(raw: bytes, stop: threading.Event) -> tuple[str, threading.Thread]:
+    """A loopback port answering every connection with `raw`, whatever it was sent (a
+    receiver no HTTP framework would write), until `stop` is set: its URL and thread."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)  # so the thread sees `stop` soon after it is set
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                conn.sendall(raw)
+        listener.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/hook", thread

@@ -110,6 +110,18 @@ def fill_wheelhouse(wheel: Path, extra: str) -> None:
         copy.unlink()
 
 
+def run_pytest(bin_dir: Path, project: Path) -> subprocess.CompletedProcess[str]:
+    """pytest in the fresh venv, over the downstream project's tests."""
+    return subprocess.run(
+        [bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=PIP_TIMEOUT,
+        check=False,
+    )
+
+
 def install(venv: Path, wheel: Path, *requirements: str) -> None:
     pip(
         "--python",
@@ -201,14 +213,7 @@ def test_each_extra_installs_what_it_promises(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
     (project / "test_without.py").write_text(WITHOUT_HTTPX)
-    result = subprocess.run(
-        [bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider", "-q"],
-        capture_output=True,
-        text=True,
-        cwd=project,
-        timeout=PIP_TIMEOUT,
-        check=False,
-    )
+    result = run_pytest(bin_dir, project)
     assert "1 passed, 2 errors" in result.stdout, result.stdout
     for fixture, missing in (("minimax_respx", "httpx"), ("minimax_payloads", "faker")):
         assert (
@@ -220,12 +225,5 @@ def test_each_extra_installs_what_it_promises(tmp_path: Path) -> None:
     # 3. The pytest extra: every fixture works.
     install(venv, wheel, "mockminimax[pytest]")
     (project / "test_downstream.py").write_text(DOWNSTREAM)
-    result = subprocess.run(
-        [bin_dir / "python", "-m", "pytest", "-p", "no:cacheprovider", "-q"],
-        capture_output=True,
-        text=True,
-        cwd=project,
-        timeout=PIP_TIMEOUT,
-        check=False,
-    )
+    result = run_pytest(bin_dir, project)
     assert result.returncode == 0 and "3 passed" in result.stdout, result.stdout

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
+
+from tests.receiver import canned_server
 
 from .conftest import Serve
 from .test_callbacks import create, deliveries
@@ -39,24 +40,8 @@ def answering() -> Iterator[dict[str, str]]:
     urls: dict[str, str] = {}
     threads = []
     for name, (raw, _) in ANSWERS.items():
-        listener = socket.create_server(("127.0.0.1", 0))
-        listener.settimeout(0.05)
-
-        def serve(listener: socket.socket = listener, raw: bytes = raw) -> None:
-            while not stop.is_set():
-                try:
-                    conn, _ = listener.accept()
-                except OSError:
-                    continue
-                with conn:
-                    conn.recv(65536)
-                    conn.sendall(raw)
-            listener.close()
-
-        thread = threading.Thread(target=serve, daemon=True)
-        thread.start()
+        urls[name], thread = canned_server(raw, stop)
         threads.append(thread)
-        urls[name] = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
     yield urls
     stop.set()
     for thread in threads:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.receiver import Receiver
+from tests.receiver import Receiver, canned_server
 
 from .conftest import Serve
 
@@ -199,27 +199,6 @@ def test_proxies_from_the_environment_are_never_used(
     assert [d["outcome"] for d in deliveries(client, task_id)] == ["delivered"] * 3
 
 
-def _garbage_server(stop: threading.Event) -> tuple[socket.socket, threading.Thread]:
-    """A loopback port that answers any connection with bytes that are not HTTP."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)  # so the thread sees `stop` soon after it is set
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"\x00\x01 certainly not HTTP\r\n\r\n")
-        listener.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return listener, thread
-
-
 def test_receivers_that_refuse_or_answer_garbage_affect_no_other_task(
     serve: Serve, receiver: Receiver
 ) -> None:
@@ -228,10 +207,10 @@ def test_receivers_that_refuse_or_answer_garbage_affect_no_other_task(
     refused_url = f"http://127.0.0.1:{closed.getsockname()[1]}/hook"
     closed.close()  # nothing listens: connections are refused
     stop = threading.Event()
-    listener, thread = _garbage_server(stop)
+    garbage_url, thread = canned_server(b"\x00\x01 certainly not HTTP\r\n\r\n", stop)
     try:
         refused = create(client, refused_url)
-        garbage = create(client, f"http://127.0.0.1:{listener.getsockname()[1]}/hook")
+        garbage = create(client, garbage_url)
         html = create(client, receiver.url("/garbage"))
         good = create(client, receiver.url())
         client.post("/_mock/clock/advance", json={"seconds": 60})
