@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ulid import ULID
+
 from .settings import Timing
 from .validation import VideoRequest
 from .validation_v2 import V2Request
@@ -160,8 +162,14 @@ class TaskStore:
     def get(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id)
 
-    def by_ulid(self, ulid: str) -> Task | None:
-        tid = self._by_ulid.get(ulid.upper())
+    def by_ulid(self, text: str) -> Task | None:
+        """A task by the ULID a client hands back, read as python-ulid reads one (any case;
+        not 26 Crockford characters within 128 bits: no task)."""
+        try:
+            key = str(ULID.from_str(text))
+        except ValueError:
+            return None
+        tid = self._by_ulid.get(key)
         return self._tasks.get(tid) if tid else None
 
     def by_file(self, file_id: str) -> Task | None:

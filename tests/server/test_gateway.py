@@ -79,6 +79,18 @@ def test_query_accepts_every_id_form(client: httpx.Client) -> None:
         assert "platform_id" not in answer.json()
 
 
+@pytest.mark.parametrize(
+    "ref",
+    ["video_" + "Z" * 26, "video_" + "I" * 26, "task_01ARZ3NDEKTSV4RRFFQ69G5FA", "U" * 26],
+)
+def test_a_platform_id_that_is_no_ulid_is_not_found(client: httpx.Client, ref: str) -> None:
+    # Past 128 bits, outside Crockford's alphabet, 25 characters: python-ulid reads none.
+    create(client, SEED_REQUESTS["text_to_video"])
+    answer = query(client, ref)
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "upstream_not_found_or_no_permission"
+
+
 @pytest.mark.parametrize(("profile", "ending"), [("docs", "}"), ("onehub-code", "}\n")])
 def test_query_body_ends_as_the_profile_says(profile: str, ending: str) -> None:
     with app_client(MiniMaxMock(clock="virtual", gateway_profile=profile)) as client:
