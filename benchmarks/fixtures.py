@@ -47,6 +47,7 @@ from typing import Any
 
 import httpx
 import respx
+from _timing import median_seconds
 
 from mockminimax.core.hosts import API_BASE_URL as BASE_URL
 from mockminimax.core.mock import MiniMaxMock
@@ -66,17 +67,6 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 BODY = {"model": "MiniMax-Hailuo-2.3", "prompt": "A heron lifts off a still lake", "duration": 6}
 LIFECYCLE_BODY = {**BODY, "resolution": "1080P"}
 OPTIONS = FixtureOptions(Settings().merged({"clock": "virtual", "seed": 0}))
-
-
-def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def per_call(fn: Callable[[], object], calls: int, rounds: int = 5) -> float:

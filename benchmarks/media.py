@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import statistics
 import time
-from collections.abc import Callable
+
+from _timing import median_seconds
 
 from mockminimax.core import aac
 from mockminimax.core.mp4 import render_mp4
@@ -36,17 +36,6 @@ SHAPES: list[tuple[str, int, int, int, int]] = [
     ("H3 2K 16:9 6 s (143 frames)", 2560, 1440, 143, 24),
     ("H3 2K 9:16 15 s (364 frames)", 1440, 2560, 364, 24),
 ]
-
-
-def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
