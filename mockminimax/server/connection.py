@@ -167,7 +167,23 @@ def _fast_cycle() -> type[Any]:
                     {"type": "http.response.start", "status": status, "headers": headers}
                 )
             else:
-                self._start(status, headers)
+                content = self._head(status, headers)
+                transport: Any = self.transport
+                if (
+                    self.chunked_encoding is False
+                    and self.expected_content_length == len(body) <= _JOIN_LIMIT
+                    and self.scope["method"] != "HEAD"
+                ):
+                    # Head and body in one write, bypassing the holding transport.
+                    if type(transport) is HeadWithBody and transport._state == 0:
+                        transport._state = 2
+                        transport = transport.transport
+                    content.append(body)
+                    transport.write(b"".join(content))
+                    self.expected_content_length = 0
+                    self._complete()
+                    return
+                transport.write(b"".join(content))
             if (
                 self.chunked_encoding is False
                 and not self.flow.write_paused
@@ -188,13 +204,20 @@ def _fast_cycle() -> type[Any]:
             if not more_body:
                 if left != 0:
                     raise RuntimeError("Response content shorter than Content-Length")
-                self.response_complete = True
-                self.message_event.set()
-                if not self.keep_alive:
-                    self.transport.close()
-                self.on_response()
+                self._complete()
+
+        def _complete(self) -> None:
+            self.response_complete = True
+            self.message_event.set()
+            if not self.keep_alive:
+                self.transport.close()
+            self.on_response()
 
         def _start(self, status_code: int, headers: Any) -> None:
+            self.transport.write(b"".join(self._head(status_code, headers)))
+
+        def _head(self, status_code: int, headers: Any) -> list[bytes]:
+            """The response head's parts, with the cycle's state set as writing it would."""
             self.response_started = True
             self.waiting_for_100_continue = False
             content = [STATUS_LINE[status_code]]
@@ -228,7 +251,7 @@ def _fast_cycle() -> type[Any]:
                 self.chunked_encoding = True
                 content.append(b"transfer-encoding: chunked\r\n")
             content.append(b"\r\n")
-            self.transport.write(b"".join(content))
+            return content
 
     return FastCycle
 
