@@ -102,18 +102,20 @@ class Task:
     def status(self, now: float, timing: Timing, polls_mode: bool) -> Status:
         if self.forced is not None:
             return self.forced
-        phases = [p * self.slowdown for p in timing.phases(self.request.mode.value)]
+        phases = timing.phases(self.request.mode.value)
+        slowdown = self.slowdown
         if polls_mode:
-            steps = [s for s, p in zip(_PENDING, phases, strict=True) if p > 0]
+            steps = [s for s, p in zip(_PENDING, phases, strict=True) if p * slowdown > 0]
             if self.polls < len(steps):
                 return steps[self.polls]
             if self.stuck:
                 return Status.PROCESSING
         else:
+            # Each phase scaled as it is added: no list per call (queries ask this often).
             elapsed = now - self.created_at
             edge = 0.0
             for step, length in zip(_PENDING, phases, strict=True):
-                edge += length
+                edge += length * slowdown
                 if elapsed < edge:
                     return step
             if self.stuck:

@@ -21,6 +21,7 @@ import contextlib
 import functools
 import socket
 import struct
+from itertools import chain
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -110,6 +111,151 @@ class HeadWithBody:
         return self.transport.get_extra_info(name, default)
 
 
+#: The response headers whose values change what uvicorn does with the connection.
+_FRAMING = frozenset((b"content-length", b"transfer-encoding", b"connection"))
+
+
+@functools.cache
+def _fast_cycle() -> type[Any]:
+    """uvicorn's httptools request/response cycle, writing the common answer with less work.
+
+    uvicorn checks each response header with two regular expressions; here every name is
+    checked at once and every value at once, with the same patterns (a character class
+    matches a joined string exactly where it matches one of its parts), and the body of a
+    plain Content-Length answer is written without going through the general `send`.
+    Everything else (chunked or HEAD bodies, a paused or closed transport, the access log,
+    a message out of order) is uvicorn's own `send`.
+    """
+    from uvicorn.protocols.http.httptools_impl import (
+        HEADER_RE,
+        HEADER_VALUE_RE,
+        STATUS_LINE,
+        RequestResponseCycle,
+    )
+
+    class FastCycle(RequestResponseCycle):
+        async def send(self, message: Any) -> None:
+            if self.flow.write_paused or self.disconnected or self.response_complete:
+                return await super().send(message)
+            kind = message["type"]
+            if not self.response_started:
+                if kind != "http.response.start" or self.access_log:
+                    return await super().send(message)
+                self._start(message["status"], message.get("headers", ()))
+                return None
+            if (
+                kind != "http.response.body"
+                or self.chunked_encoding is not False
+                or self.scope["method"] == "HEAD"
+            ):
+                return await super().send(message)
+            self._body(message.get("body", b""), message.get("more_body", False))
+            return None
+
+        async def answer_whole(
+            self, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+        ) -> None:
+            """What `send` does with a start and one last body message, without building
+            either message: the app's plain answers (`app.MockApp` calls it)."""
+            if (
+                self.response_started
+                or self.flow.write_paused
+                or self.disconnected
+                or self.access_log
+            ):
+                await self.send(
+                    {"type": "http.response.start", "status": status, "headers": headers}
+                )
+            else:
+                content = self._head(status, headers)
+                transport: Any = self.transport
+                if (
+                    self.chunked_encoding is False
+                    and self.expected_content_length == len(body) <= _JOIN_LIMIT
+                    and self.scope["method"] != "HEAD"
+                ):
+                    # Head and body in one write, bypassing the holding transport.
+                    if type(transport) is HeadWithBody and transport._state == 0:
+                        transport._state = 2
+                        transport = transport.transport
+                    content.append(body)
+                    transport.write(b"".join(content))
+                    self.expected_content_length = 0
+                    self._complete()
+                    return
+                transport.write(b"".join(content))
+            if (
+                self.chunked_encoding is False
+                and not self.flow.write_paused
+                and not self.disconnected
+                and not self.response_complete
+                and self.scope["method"] != "HEAD"
+            ):
+                self._body(body, False)
+            else:
+                await self.send({"type": "http.response.body", "body": body})
+
+        def _body(self, body: bytes, more_body: bool) -> None:
+            left = self.expected_content_length - len(body)
+            if left < 0:
+                raise RuntimeError("Response content longer than Content-Length")
+            self.expected_content_length = left
+            self.transport.write(body)
+            if not more_body:
+                if left != 0:
+                    raise RuntimeError("Response content shorter than Content-Length")
+                self._complete()
+
+        def _complete(self) -> None:
+            self.response_complete = True
+            self.message_event.set()
+            if not self.keep_alive:
+                self.transport.close()
+            self.on_response()
+
+        def _start(self, status_code: int, headers: Any) -> None:
+            self.transport.write(b"".join(self._head(status_code, headers)))
+
+        def _head(self, status_code: int, headers: Any) -> list[bytes]:
+            """The response head's parts, with the cycle's state set as writing it would."""
+            self.response_started = True
+            self.waiting_for_100_continue = False
+            content = [STATUS_LINE[status_code]]
+            has_connection_close = False
+            for name, value in chain(self.default_headers, headers):
+                name = name.lower()
+                if name in _FRAMING:
+                    if name == b"content-length":
+                        if self.chunked_encoding is None:
+                            self.expected_content_length = int(value.decode())
+                            self.chunked_encoding = False
+                    elif name == b"transfer-encoding":
+                        if value.lower() == b"chunked":
+                            self.expected_content_length = 0
+                            self.chunked_encoding = True
+                    elif b"close" in [token.lower().strip() for token in value.split(b",")]:
+                        self.keep_alive = False
+                        has_connection_close = True
+                content += (name, b": ", value, b"\r\n")
+            if HEADER_RE.search(b"".join(content[1::4])):
+                raise RuntimeError("Invalid HTTP header name.")
+            if HEADER_VALUE_RE.search(b"".join(content[3::4])):
+                raise RuntimeError("Invalid HTTP header value.")
+            if not self.keep_alive and not has_connection_close:
+                content.append(b"connection: close\r\n")
+            if (
+                self.chunked_encoding is None
+                and self.scope["method"] != "HEAD"
+                and status_code not in (204, 304)
+            ):
+                self.chunked_encoding = True
+                content.append(b"transfer-encoding: chunked\r\n")
+            content.append(b"\r\n")
+            return content
+
+    return FastCycle
+
+
 def _with_socket(app: ASGIApp, protocol: Any) -> ASGIApp:
     async def with_socket(scope: Scope, receive: Receive, send: Send) -> None:
         handle = protocol._handle()
@@ -132,6 +278,7 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
         base = HttpToolsProtocol
+        fast_cycle = _fast_cycle()
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -196,6 +343,8 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
                 else:  # the connection's one dict: nothing in the app writes to it
                     scope["extensions"] = handle.extensions
                 cycle = self.cycle
+                if cycle is not None and cycle.__class__ is fast_cycle.__base__:
+                    cycle.__class__ = fast_cycle
                 if (
                     cycle is not None
                     and cycle.transport is self.transport

@@ -177,23 +177,24 @@ async def file_task(ex: Exchange, key: str | None) -> Task | StoredFile | Respon
 
 
 async def retrieve(ex: Exchange) -> Response:
-    from .files import retrieve_upload
-
     task = await file_task(ex, ex.mock.check_key(bearer(ex)))
     if isinstance(task, Response):
         return task
     if isinstance(task, StoredFile):
-        return retrieve_upload(ex, task)
+        return files.retrieve_upload(ex, task)
     file = ex.mock.file_object(task, ex.base_url())
     return ex.json({"file": file.to_json(), "base_resp": OK})
 
 
 async def retrieve_content(ex: Exchange) -> Response:
-    from .files import upload_content
-
     task = await file_task(ex, ex.mock.check_key(bearer(ex)))
     if isinstance(task, Response):
         return task
     if isinstance(task, StoredFile):
-        return upload_content(ex, task)
+        return files.upload_content(ex, task)
     return await video_response(ex, task)
+
+
+# Last: files.py imports this module's names. Imported once here rather than in each
+# retrieve, where the import statement ran on every request.
+from . import files  # noqa: E402

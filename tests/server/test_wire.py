@@ -1,6 +1,7 @@
 """How answers go out on the socket (raw bytes, no client library): the head in the same
 write as the body (counted on the server's real protocol over a recording transport), a
-HEAD answer's head on its own, `100 Continue` before the head."""
+HEAD answer's head on its own, `100 Continue` before the head, and the same bytes as
+uvicorn's own protocol writes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import json
 import socket
 from typing import Any
 
+import pytest
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from mockminimax.core.mock import MiniMaxMock
+from mockminimax.server.app import create_app
 from mockminimax.server.runner import ServerThread, uvicorn_config
 
 BODY = json.dumps({"model": "MiniMax-Hailuo-02", "prompt": "A fox"}).encode()
@@ -85,6 +90,59 @@ def test_the_head_and_the_body_go_out_in_one_write() -> None:
     (write,) = asyncio.run(answer(head + BODY))
     assert write.startswith(b"HTTP/1.1 200 OK\r\n")
     assert write.endswith(b'"status_msg":"success"}}')
+
+
+async def _answer_on(factory: Any, config: Config, request: bytes) -> tuple[bytes, bool]:
+    """What `factory`'s protocol writes for `request`, joined, and whether it closed."""
+    closed: list[bool] = []
+    transport = Recorder()
+    transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
+    protocol = factory(config=config, server_state=ServerState(), app_state={})
+    protocol.connection_made(transport)
+    protocol.data_received(request)
+    while protocol.cycle is None or not protocol.cycle.response_complete:
+        await asyncio.sleep(0)
+    protocol.connection_lost(None)
+    return b"".join(transport.writes), bool(closed)
+
+
+CREATE = b"POST /v1/video_generation HTTP/1.1\r\nHost: x\r\n" + AUTH
+CREATE += b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        CREATE,
+        b"GET /v1/query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n",
+        b"GET /v1/query/video_generation?task_id=1 HTTP/1.0\r\nHost: x\r\n" + AUTH + b"\r\n",
+        b"GET /v1/query/video_generation HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"DELETE /v1/video_generation HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"OPTIONS /v1/video_generation HTTP/1.1\r\nHost: x\r\nOrigin: http://a\r\n"
+        b"Access-Control-Request-Method: POST\r\n\r\n",
+        b"HEAD /v1/query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n",
+    ],
+    ids=["create", "query", "http-1.0", "connection-close", "404", "405", "preflight", "head"],
+)
+def test_the_server_writes_what_uvicorn_alone_writes(request_bytes: bytes) -> None:
+    """The server's own cycle writes plain answers without ASGI messages and checks their
+    headers at once: byte for byte what uvicorn's protocol writes, connection close too."""
+
+    async def both() -> tuple[tuple[bytes, bool], tuple[bytes, bool]]:
+        quiet: dict[str, Any] = {"access_log": False, "log_config": None}
+        ours = uvicorn_config(MiniMaxMock(clock="virtual", seed=7), **quiet)
+        ours.load()
+        app = create_app(MiniMaxMock(clock="virtual", seed=7))
+        plain = Config(app, lifespan="off", server_header=False, **quiet)
+        plain.load()
+        mine = await _answer_on(ours.http_protocol_class, ours, request_bytes)
+        theirs = await _answer_on(HttpToolsProtocol, plain, request_bytes)
+        return mine, theirs
+
+    mine, theirs = asyncio.run(both())
+    assert mine[0].startswith(b"HTTP/1.")
+    assert mine == theirs
 
 
 def test_a_head_answer_is_not_held_back(live: ServerThread) -> None:
