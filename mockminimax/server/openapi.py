@@ -22,7 +22,7 @@ __all__ = ["document", "operation_id"]
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
 _INTRO = """\
-A local twin of the MiniMax (Hailuo) video generation API, on four surfaces:
+A local twin of the MiniMax (Hailuo) video generation API, on five surfaces:
 
 - **official** (`/v1`): MiniMax's own API. Refusals are HTTP 200 with a non-zero
   `base_resp.status_code`; create adds `task_id: ""`. An unknown path answers 404 and a wrong
@@ -32,6 +32,10 @@ A local twin of the MiniMax (Hailuo) video generation API, on four surfaces:
   `{"code": "invalid_request", "message"}` and 404 `{"code", "message"}`; MiniMax's
   `base_resp` refusals pass through with 200. An unknown path or a wrong method answers 404
   `one_hub_error`. Every answer has `X-Oneapi-Request-Id`.
+- **v2** (`/v2`): MiniMax's V2 (H3) API. Refusals carry real HTTP statuses with
+  `{"type": "error", "error": {"type", "message", "http_code"}, "request_id"}`, also for an
+  unknown `/v2` path (404) or method (405 with `Allow`). Every answer has `Trace-Id`, equal
+  to `request_id`. (The files API and the Video Agent are on the official surface.)
 - **cdn** (`/inference_output/...`): the download host behind `download_url`: signed,
   expiring, `Range` and `HEAD`; Aliyun OSS's XML errors (`<Error><Code>`...), also for an
   unknown path (404 `NoSuchKey`) or method (405 `MethodNotAllowed`).
@@ -41,8 +45,8 @@ A local twin of the MiniMax (Hailuo) video generation API, on four surfaces:
   `Origin`, a cross-site fetch or, on a live server, a `Host` that is not this machine get
   403; with a control token set, a request without it gets 401.
 
-Every GET route also answers HEAD (headers only); the official and gateway paths answer a
-browser's CORS preflight (OPTIONS). A fault rule (control API, `--fault`, the
+Every GET route also answers HEAD (headers only); the official, gateway and v2 paths answer
+a browser's CORS preflight (OPTIONS). A fault rule (control API, `--fault`, the
 `X-Mock-Fault` header or a `[mock:...]` prompt directive) answers what it asks for instead,
 whatever this document says.
 """
