@@ -12,7 +12,7 @@ from ..core.validation import create_schema
 from .exchange import Exchange
 from .faults import check_rate, fault_point
 from .media import video_response
-from .schemas import Answer, Body, Link, Param, Schema, integer, obj, string
+from .schemas import Answer, Body, Link, Param, Schema, download_link_params, integer, obj, string
 from .surfaces import JSON, base_resp_schema
 
 __all__ = [
@@ -80,9 +80,6 @@ def file_answers() -> dict[int, Answer]:
     return {200: Answer("the file object with its download_url", {JSON: body})}
 
 
-_URL = "$response.body#/file/download_url#regex:"
-
-
 def links(surface: str, route: str) -> tuple[Link, ...]:
     """create -> query -> retrieve (and retrieve_content) -> download, for stateful tests."""
     if route == "create":
@@ -98,13 +95,7 @@ def links(surface: str, route: str) -> tuple[Link, ...]:
             Link("retrieve_content", f"{surface}_retrieve_content", file, "its bytes"),
         )
     if route == "retrieve":
-        url = {
-            "day": _URL + r"/video/([^/]+)/",
-            "key": _URL + r"/video/[^/]+/([^/]+)/",
-            "Expires": _URL + r"[?&]Expires=([^&]+)",
-            "OSSAccessKeyId": _URL + r"[?&]OSSAccessKeyId=([^&]+)",
-            "Signature": _URL + r"[?&]Signature=([^&]+)",
-        }
+        url = download_link_params("$response.body#/file/download_url", "video")
         return (Link("download", "cdn_download", url, "fetch the download_url"),)
     return ()
 

@@ -21,6 +21,7 @@ __all__ = [
     "Schema",
     "any_of",
     "array",
+    "download_link_params",
     "integer",
     "nullable",
     "number",
@@ -147,3 +148,16 @@ def _with(schema: Schema, description: str) -> Schema:
     if description:
         schema["description"] = description
     return schema
+
+
+def download_link_params(pointer: str, folder: str) -> dict[str, str]:
+    """The CDN download route's parameters read out of a signed URL in an answer (`pointer`,
+    e.g. `$response.body#/file/download_url`), for a link to `/inference_output/{folder}/...`."""
+    source = f"{pointer}#regex:"
+    return {
+        "day": source + rf"/{folder}/([^/]+)/",
+        "key": source + rf"/{folder}/[^/]+/([^/]+)/",
+        "Expires": source + r"[?&]Expires=([^&]+)",
+        "OSSAccessKeyId": source + r"[?&]OSSAccessKeyId=([^&]+)",
+        "Signature": source + r"[?&]Signature=([^&]+)",
+    }

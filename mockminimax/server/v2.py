@@ -23,7 +23,18 @@ from ..core.validation_v2 import (
 from .exchange import Exchange
 from .faults import check_rate, fault_point
 from .official import DIGITS, bearer
-from .schemas import Answer, Body, Link, Param, Schema, array, integer, obj, string
+from .schemas import (
+    Answer,
+    Body,
+    Link,
+    Param,
+    Schema,
+    array,
+    download_link_params,
+    integer,
+    obj,
+    string,
+)
 from .surfaces import JSON
 
 __all__ = [
@@ -263,8 +274,6 @@ LIST_PARAMS = (
     _filter("task_ids", "[0-9]+", "only these task IDs"),
 )  # fmt: skip
 
-_CDN = "$response.body#/task/content/url#regex:"
-
 
 def links(route: str) -> tuple[Link, ...]:
     """create -> query -> list / delete, and query -> the video, for stateful tests."""
@@ -275,13 +284,7 @@ def links(route: str) -> tuple[Link, ...]:
             Link("delete", "v2_delete_task", task, "cancel it while queued, or delete it"),
         )
     if route == "query":
-        url = {
-            "day": _CDN + r"/rollout/([^/]+)/",
-            "key": _CDN + r"/rollout/[^/]+/([^/]+)/",
-            "Expires": _CDN + r"[?&]Expires=([^&]+)",
-            "OSSAccessKeyId": _CDN + r"[?&]OSSAccessKeyId=([^&]+)",
-            "Signature": _CDN + r"[?&]Signature=([^&]+)",
-        }
+        url = download_link_params("$response.body#/task/content/url", "rollout")
         return (
             Link("download", "cdn_download_2", url, "fetch the video at content.url"),
             Link("list", "v2_list_tasks", {"filter.task_ids": "$response.body#/task/id"},
