@@ -137,15 +137,24 @@ async def create(ex: Exchange) -> Response:
     return ex.json({"task_id": task.task_id, "base_resp": OK})
 
 
-async def query(ex: Exchange) -> Response:
+async def queried_task(ex: Exchange, *, agent: bool) -> Task | Response:
+    """The task `?task_id=` names for a V1 query (`agent`: the Video Agent's query), or the
+    answer a fault gives instead; video and agent tasks answer only on their own query."""
     key = ex.mock.check_key(bearer(ex))
     ref = required(ex, "task_id")
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     task = ex.mock.find_task(ref, key)
-    if task is None or is_template(task):  # agent tasks answer on their own query
+    if task is None or is_template(task) != agent:
         raise not_found("task_id")
     ex.entry.task_id = task.task_id
+    return task
+
+
+async def query(ex: Exchange) -> Response:
+    task = await queried_task(ex, agent=False)
+    if isinstance(task, Response):
+        return task
     return ex.json(ex.mock.query_body(task, ex.mock.poll(task)))
 
 

@@ -14,7 +14,6 @@ from ..core.templates import (
     MAX_INPUTS,
     TEMPLATES,
     TemplateDialect,
-    is_template,
     template_query_body,
     templates_with,
     validate_template,
@@ -22,7 +21,7 @@ from ..core.templates import (
 from ..core.validation import MAX_CALLBACK_URL
 from .exchange import Exchange
 from .faults import check_rate, fault_point
-from .official import DIGITS, OK, QUERY_PARAMS, bearer, not_found, required
+from .official import DIGITS, OK, QUERY_PARAMS, bearer, queried_task
 from .schemas import Answer, Body, Schema, array, integer, obj, string
 from .surfaces import JSON, base_resp_schema
 
@@ -43,14 +42,9 @@ async def create(ex: Exchange) -> Response:
 
 
 async def query(ex: Exchange) -> Response:
-    key = ex.mock.check_key(bearer(ex))
-    ref = required(ex, "task_id")
-    if (faulted := await fault_point(ex)) is not None:
-        return faulted
-    task = ex.mock.find_task(ref, key)
-    if task is None or not is_template(task):
-        raise not_found("task_id")
-    ex.entry.task_id = task.task_id
+    task = await queried_task(ex, agent=True)
+    if isinstance(task, Response):
+        return task
     status = ex.mock.poll(task)
     url = None
     if status is Status.SUCCESS:
