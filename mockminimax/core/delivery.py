@@ -169,10 +169,6 @@ class CallbackEngine:
         with self._lock:
             self._mounts.insert(0, (base_url.rstrip("/") if base_url else None, sender))
 
-    def unmount(self, sender: Sender) -> None:
-        with self._lock:
-            self._mounts[:] = [m for m in self._mounts if m[1] is not sender]
-
     def _mounted(self, url: str) -> Sender | None:
         for base, sender in self._mounts:
             if base is None or url == base or url.startswith((base + "/", base + "?")):

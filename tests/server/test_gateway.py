@@ -84,7 +84,8 @@ def test_query_accepts_every_id_form(client: httpx.Client) -> None:
     ["video_" + "Z" * 26, "video_" + "I" * 26, "task_01ARZ3NDEKTSV4RRFFQ69G5FA", "U" * 26],
 )
 def test_a_platform_id_that_is_no_ulid_is_not_found(client: httpx.Client, ref: str) -> None:
-    # Past 128 bits, outside Crockford's alphabet, 25 characters: python-ulid reads none.
+    # Past 128 bits, outside Crockford's alphabet, 25 characters: python-ulid refuses each
+    # (a ValueError inside the lookup); the gateway answers its own 404, never a 500.
     create(client, SEED_REQUESTS["text_to_video"])
     answer = query(client, ref)
     assert answer.status_code == 404
