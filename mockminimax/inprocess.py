@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from .core.faults import ConnectionFault, to_httpx_error
+from .server.at_once import PENDING, go_on, start
 from .server.exchange import ASGIApp
 
 __all__ = [
@@ -124,30 +124,6 @@ async def call_app(
     return status, headers, parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-async def _go_on(call: Coroutine[Any, Any, Answer], waited: Any) -> Answer:
-    """Carry on, in a task, with a call `run_now` began that waited after all: wait for
-    what it waited for, then resume it (it reads the outcome itself)."""
-    while True:
-        try:
-            if waited is None:  # a bare yield: one turn of the loop
-                await asyncio.sleep(0)
-            else:
-                await waited
-        except BaseException as exc:  # handed on to the call, never swallowed
-            if waited is None or not asyncio.isfuture(waited) or not waited.done():
-                try:
-                    waited = call.throw(exc)
-                except StopIteration as stop:
-                    result: Answer = stop.value
-                    return result
-                continue
-        try:
-            waited = call.send(None)
-        except StopIteration as stop:
-            answer: Answer = stop.value
-            return answer
-
-
 def run_now(
     app: ASGIApp, scope: dict[str, Any], body: bytes, loop: asyncio.AbstractEventLoop
 ) -> Answer | None:
@@ -157,12 +133,10 @@ def run_now(
     if at_once is None or not at_once(scope, body):
         return None
     call = call_app(app, scope, body)
-    try:
-        waited = call.send(None)
-    except StopIteration as stop:
-        answer: Answer = stop.value
-        return answer
-    return loop.run_until_complete(_go_on(call, waited))  # it waited after all
+    answer, waited = start(call)
+    if answer is PENDING:  # it waited after all
+        return loop.run_until_complete(go_on(call, waited))
+    return cast(Answer, answer)
 
 
 class AsyncASGITransport(httpx.ASGITransport):

@@ -9,6 +9,7 @@ Starlette's way, so 404s, 405s and 500s keep their shapes.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from starlette.applications import Starlette
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ..core.faults import ConnectionFault
 from ..core.mock import MiniMaxMock
@@ -124,6 +125,7 @@ _AT_ONCE = frozenset(
 #: A `[mock:` directive in a body (`faults.fault_point` reads it; it may hold a delay).
 _DIRECTIVE = re.compile(rb"\[(?i:mock):")
 _FAULT_HEADER = b"x-mock-fault"
+_crash_log = logging.getLogger("uvicorn.error")
 
 
 class MockApp(Starlette):
@@ -142,12 +144,66 @@ class MockApp(Starlette):
     def answers_at_once(self, scope: Scope, body: bytes) -> bool:
         """Whether this request, body in, will be answered without waiting on anything: a
         route of `_AT_ONCE`, and no fault rule, header or directive that could delay it."""
-        if (scope["path"], scope["method"]) not in self.at_once or len(self.state.mock.faults):
+        return self.head_at_once(scope["path"], scope["method"], scope["headers"]) and (
+            self.body_at_once(body)
+        )
+
+    def head_at_once(
+        self,
+        path: str,
+        method: str,
+        headers: list[tuple[bytes, bytes]],
+        proxied: bool = False,
+        body_limit: int | None = None,
+    ) -> bool:
+        """The part of `answers_at_once` a request head decides. For the live server's
+        protocol (`direct.py`), also: `proxied`, a forwarding header needs uvicorn's
+        proxy-headers layer; `body_limit`, the body must be declared and no larger."""
+        if (path, method) not in self.at_once:
             return False
-        for name, _ in scope["headers"]:
-            if name == _FAULT_HEADER:
+        for name, value in headers:
+            if name == _FAULT_HEADER or (proxied and name.startswith(b"x-forwarded-")):
                 return False
+            if body_limit is not None and (
+                name == b"transfer-encoding"
+                or (
+                    name == b"content-length"
+                    and not (value.isdigit() and len(value) < 10 and int(value) <= body_limit)
+                )
+            ):
+                return False
+        return True
+
+    def body_at_once(self, body: bytes) -> bool:
+        """The part of `answers_at_once` the body and the fault rules decide."""
+        if len(self.mock.faults):
+            return False
         return not body or _DIRECTIVE.search(body) is None
+
+    async def respond(self, scope: Scope, body: bytes) -> Response:
+        """The answer to a request on a fixed path, `body` in: what `__call__` sends, for
+        the live server's protocol to write itself (`direct.py`). An error that escapes is
+        logged as uvicorn logs it and answered as `__call__` answers it."""
+        sent = False
+
+        async def receive() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        scope["app"] = self
+        try:
+            return await self.direct[scope["path"]][scope["method"]](scope, receive)
+        except Exception as exc:
+            _crash_log.error("Exception in ASGI application\n", exc_info=exc)
+            return await _unrouted(Request(scope, receive), exc)
+
+    @property
+    def mock(self) -> MiniMaxMock:
+        mock: MiniMaxMock = self.state.mock
+        return mock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

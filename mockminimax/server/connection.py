@@ -25,6 +25,9 @@ from itertools import chain
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from .direct import Writes, direct_answers
 
 __all__ = ["EXTENSION", "FaultSocket", "protocol_class"]
 
@@ -256,6 +259,31 @@ def _fast_cycle() -> type[Any]:
     return FastCycle
 
 
+def _hold_head(protocol: Any, cycle: Any) -> None:
+    """Make a new uvicorn cycle ours: the faster `send`, and the head held for the body."""
+    fast_cycle = _fast_cycle()
+    if cycle.__class__ is fast_cycle.__base__:
+        cycle.__class__ = fast_cycle
+    if (
+        cycle.transport is protocol.transport
+        and not cycle.waiting_for_100_continue  # "100 Continue" is written first
+        and cycle.scope["method"] != "HEAD"  # no body write follows the head
+    ):
+        cycle.transport = HeadWithBody(protocol.transport)
+
+
+def _direct_app(app: Any) -> tuple[Any, bool]:
+    """The `MockApp` under uvicorn's proxy-headers layer, and whether that layer is there;
+    None under any other wrapper (uvicorn's message logger at `trace`), which answering
+    directly would skip."""
+    from .app import MockApp
+
+    proxied = isinstance(app, ProxyHeadersMiddleware)
+    if proxied:
+        app = app.app
+    return (app if isinstance(app, MockApp) else None), proxied
+
+
 def _with_socket(app: ASGIApp, protocol: Any) -> ASGIApp:
     async def with_socket(scope: Scope, receive: Receive, send: Send) -> None:
         handle = protocol._handle()
@@ -277,8 +305,8 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
     if http == "httptools":
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-        base = HttpToolsProtocol
         fast_cycle = _fast_cycle()
+        base = direct_answers(HttpToolsProtocol, fast_cycle, _hold_head)
     else:
         from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -288,6 +316,7 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.fault_socket: FaultSocket | None = None
+            self._held: Any = None
             if http != "httptools":
                 self.app: ASGIApp = _with_socket(self.app, self)
             self._head_timer: asyncio.TimerHandle | None = None
@@ -295,6 +324,9 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
             #: One timer per connection checks it lazily: a new request only moves the
             #: deadline, instead of cancelling and scheduling a timer every time.
             self._head_deadline: float | None = None
+            if http == "httptools":
+                self._direct, self._proxied = _direct_app(self.app)
+                self._writes = Writes.of(self.server_state, self.loop)
 
         def _handle(self) -> FaultSocket:
             handle = self.fault_socket
@@ -311,6 +343,8 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
             self._head_deadline = None
 
         def _waiting_for_head(self) -> bool:
+            if self._held is not None:  # a head is in, its body on its way
+                return False
             return self.cycle is None or self.cycle.response_complete
 
         def _head_due(self) -> None:
@@ -342,16 +376,13 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
                     scope["extensions"] = {**extensions, EXTENSION: handle}
                 else:  # the connection's one dict: nothing in the app writes to it
                     scope["extensions"] = handle.extensions
-                cycle = self.cycle
-                if cycle is not None and cycle.__class__ is fast_cycle.__base__:
-                    cycle.__class__ = fast_cycle
-                if (
-                    cycle is not None
-                    and cycle.transport is self.transport
-                    and not self.expect_100_continue  # "100 Continue" is written first
-                    and self.scope["method"] != "HEAD"  # no body write follows the head
-                ):
-                    cycle.transport = HeadWithBody(self.transport)
+                if self._held is None and self.cycle is not None:
+                    _hold_head(self, self.cycle)
+
+            def _answered(self) -> None:
+                super()._answered()
+                if not self.transport.is_closing():
+                    self._arm_head_timer()  # the next head has the same deadline
 
         else:
 

@@ -347,7 +347,7 @@ def endpoint(surface: Surface, route: str, handler: Handler) -> Endpoint:
     that breaks an answer already made is applied here, after the handler.
     """
     from .cors import add_headers
-    from .faults import after_handler
+    from .faults import Gone, after_handler
     from .guard import check_control
 
     control = surface.name == "control"
@@ -358,6 +358,8 @@ def endpoint(surface: Surface, route: str, handler: Handler) -> Endpoint:
             if control:
                 check_control(ex)
             response = await handler(ex)
+        except ClientDisconnect:  # gone before its body was in: nothing to answer, no error
+            response = Gone()
         except Exception as exc:  # every failure still answers in the surface's shape
             if not isinstance(exc, Problem) and not surface.expected(exc):
                 log.exception("internal error answering %s %s", ex.method, ex.path)

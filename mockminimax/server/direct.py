@@ -1,0 +1,263 @@
+"""Answering the app's at-once requests on the live server without uvicorn's per-request
+machinery.
+
+uvicorn runs every request as an ASGI task: a `RequestResponseCycle` with its own event,
+a task and its loop turn, two ASGI messages for the answer, and a keep-alive timer
+scheduled and cancelled per request. On the busiest routes the mock's own work is smaller
+than all that. So when a request's head shows a route the app answers at once
+(`MockApp.at_once`: no fault, header or directive can make it wait), the protocol keeps the
+request itself: it collects the body, drives the app's coroutine right there
+(`at_once.start`) and writes the answer in one write, head built with uvicorn's own status
+lines and header checks, so the bytes are those uvicorn writes (`tests/server/test_wire.py`
+holds them to it). Anything else, or anything unexpected on the way (a directive in the
+body, a fault rule added meanwhile, a coroutine that waits after all, an answer that is not
+a plain one), goes through a real uvicorn cycle and task as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from starlette.responses import Response
+
+from .at_once import PENDING, go_on, start
+
+__all__ = ["BODY_LIMIT", "Writes", "direct_answers"]
+
+#: The largest request body held in the protocol; a larger one is read by the app in its
+#: task as it arrives (so its limit refuses it before all of it is in).
+BODY_LIMIT = 64 * 1024
+_FRAMING = frozenset((b"transfer-encoding", b"connection"))
+_ERROR_500 = (
+    b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 21\r\nconnection: close\r\n\r\nInternal Server Error"
+)
+
+
+class Writes:
+    """The answers made while the loop reads, written together once it has read.
+
+    Writing each answer from inside the read callback that produced it costs the kernel
+    markedly more per answer on loopback than writing a loop turn's answers one after the
+    other once the reads are done (about 5 against 10-13 µs of system time per request in
+    `benchmarks/server.py`), so the protocol hands its answers here. One per server (its
+    loop): servers in several threads never share one.
+    """
+
+    __slots__ = ("_loop", "_pending")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._pending: list[tuple[Any, bytes, bool]] = []
+
+    def add(self, transport: Any, data: bytes, close: bool) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append((transport, data, close))
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for transport, data, close in pending:
+            if not transport.is_closing():
+                transport.write(data)
+                if close:
+                    transport.close()
+
+    @staticmethod
+    def of(server_state: Any, loop: asyncio.AbstractEventLoop) -> Writes:
+        """The server's one `Writes` (kept on uvicorn's per-server state)."""
+        writes: Writes | None = getattr(server_state, "mockminimax_writes", None)
+        if writes is None:
+            writes = server_state.mockminimax_writes = Writes(loop)
+        return writes
+
+
+def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[Any]:
+    """`base` (uvicorn's `HttpToolsProtocol`) answering at-once requests itself.
+
+    `cycle_class` is the cycle a request gets when it goes uvicorn's way after all, and
+    `wrap(protocol, cycle)` what the subclass does to every new cycle.
+    """
+    import httptools
+    from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE
+
+    class DirectAnswers(base):  # type: ignore[misc]
+        #: The `MockApp` (None: answer nothing here) and whether uvicorn's proxy-headers
+        #: layer sits above it; set per connection by the subclass.
+        _direct: Any = None
+        _proxied = False
+        #: The scope of a request held for its body, the body so far, keep-alive.
+        _held: Any = None
+        _held_body: list[bytes]
+        _held_keep_alive = True
+        _writes: Writes
+
+        # -- taking a request ----------------------------------------------------------
+
+        def on_headers_complete(self) -> None:
+            if not self._take():
+                super().on_headers_complete()
+
+        def _take(self) -> bool:
+            """Hold this request if the app answers it at once (uvicorn's own scope fields
+            set as its `on_headers_complete` sets them)."""
+            direct = self._direct
+            if direct is None or self.limit_concurrency is not None:
+                return False
+            if self.access_log and self.access_logger.isEnabledFor(logging.INFO):
+                return False  # uvicorn's cycle writes the access line
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete:
+                return False  # a request still running: uvicorn queues this one
+            parser = self.parser
+            if self.expect_100_continue or self.flow.write_paused or parser.should_upgrade():
+                return False
+            parsed = httptools.parse_url(self.url)
+            raw_path = parsed.path
+            if b"%" in raw_path:
+                return False
+            path = self.root_path + raw_path.decode("ascii")
+            method = parser.get_method().decode("ascii")
+            if not direct.head_at_once(path, method, self.headers, self._proxied, BODY_LIMIT):
+                return False
+            scope = self.scope
+            scope["method"] = method
+            version = parser.get_http_version()
+            if version != "1.1":
+                scope["http_version"] = version
+            scope["path"] = path
+            scope["raw_path"] = self.root_path.encode("ascii") + raw_path
+            scope["query_string"] = parsed.query or b""
+            self._held = scope
+            self._held_body = []
+            self._held_keep_alive = version != "1.0" and parser.should_keep_alive()
+            return True
+
+        def on_body(self, body: bytes) -> None:
+            if self._held is None:
+                super().on_body(body)
+            else:
+                self._held_body.append(body)
+
+        def on_message_complete(self) -> None:
+            if self._held is None:
+                super().on_message_complete()
+            else:
+                self._answer()
+
+        # -- answering -----------------------------------------------------------------
+
+        def _answer(self) -> None:
+            scope, self._held = self._held, None
+            parts = self._held_body
+            body = parts[0] if len(parts) == 1 else b"".join(parts)
+            keep_alive = self._held_keep_alive
+            direct = self._direct
+            if not direct.body_at_once(body) or self.flow.write_paused:
+                self._in_cycle(scope, body, keep_alive, self.app)
+                return
+            call = direct.respond(scope, body)
+            try:
+                response, waited = start(call)
+            except Exception as exc:  # `respond` answers errors itself: this is a crash
+                self.logger.error("Exception in ASGI application\n", exc_info=exc)
+                self.transport.write(_ERROR_500)
+                self.transport.close()
+                return
+            if response is PENDING:  # it waited after all: a task carries it on
+
+                async def carry_on(scope: Any, receive: Any, send: Any) -> None:
+                    answer = await go_on(call, waited)
+                    await answer(scope, receive, send)
+
+                self._in_cycle(scope, body, keep_alive, carry_on)
+            elif not self._write(scope, response, keep_alive):
+                self._in_cycle(scope, body, keep_alive, response)
+
+        def _write(self, scope: Any, response: Any, keep_alive: bool) -> bool:
+            """Write a plain answer as uvicorn's cycle would; False if it is not one."""
+            if type(response) is not Response or response.background is not None:
+                return False
+            status = response.status_code
+            data = bytes(response.body)
+            content = [STATUS_LINE[status]]
+            length = None
+            for name, value in self.server_state.default_headers:
+                content += (name.lower(), b": ", value, b"\r\n")
+            for name, value in response.raw_headers:
+                name = name.lower()
+                if name == b"content-length":
+                    length = value
+                elif name in _FRAMING:
+                    return False
+                content += (name, b": ", value, b"\r\n")
+            if (
+                length is None
+                or not length.isdigit()
+                or int(length) != len(data)
+                or len(data) > BODY_LIMIT
+                or scope["method"] == "HEAD"
+                or HEADER_RE.search(b"".join(content[1::4]))
+                or HEADER_VALUE_RE.search(b"".join(content[3::4]))
+            ):
+                return False  # uvicorn's cycle writes it, or refuses it, its own way
+            if not keep_alive:
+                content.append(b"connection: close\r\n")
+            content += (b"\r\n", data)
+            transport = self.transport
+            self._writes.add(transport, b"".join(content), not keep_alive)
+            self.server_state.total_requests += 1
+            if keep_alive:
+                self._answered()
+            return True
+
+        def _answered(self) -> None:
+            """What uvicorn does once an answer is complete on a connection kept open."""
+            self._unset_keepalive_if_required()
+            self.flow.resume_reading()
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
+
+        def _in_cycle(
+            self, scope: Any, body: bytes, keep_alive: bool, app: Any, more_body: bool = False
+        ) -> None:
+            """Run `app` on this request in a uvicorn cycle and task, as uvicorn would have
+            from its head on (the body, whole or as far as it came, already in)."""
+            cycle = cycle_class(
+                scope=scope,
+                transport=self.transport,
+                flow=self.flow,
+                logger=self.logger,
+                access_logger=self.access_logger,
+                access_log=self.access_log,
+                default_headers=self.server_state.default_headers,
+                message_event=asyncio.Event(),
+                expect_100_continue=False,
+                keep_alive=keep_alive,
+                on_response=self.on_response_complete,
+            )
+            cycle.body = bytearray(body)
+            cycle.more_body = more_body
+            cycle.message_event.set()
+            wrap(self, cycle)
+            self.cycle = cycle
+            self._start_asgi_task(cycle, app)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            scope = self._held
+            if scope is not None:  # the app sees the client leave mid-body, as it would have
+                self._held = None
+                body = b"".join(self._held_body)
+                self._in_cycle(scope, body, self._held_keep_alive, self.app, more_body=True)
+            super().connection_lost(exc)
+
+        def shutdown(self) -> None:
+            if self._held is not None:  # answer what is on its way, then close
+                self._held_keep_alive = False
+                return
+            super().shutdown()
+
+    return DirectAnswers
