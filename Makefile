@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/server.py
+	$(BIN)/python benchmarks/request_path.py
 	$(BIN)/python benchmarks/fixtures.py
 
 clean:
