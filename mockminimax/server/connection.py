@@ -320,10 +320,15 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
             if http != "httptools":
                 self.app: ASGIApp = _with_socket(self.app, self)
             self._head_timer: asyncio.TimerHandle | None = None
+            #: When `_head_timer` fires (loop time).
+            self._timer_at = 0.0
             #: When the awaited request head is due (loop time), None while a request runs.
             #: One timer per connection checks it lazily: a new request only moves the
             #: deadline, instead of cancelling and scheduling a timer every time.
             self._head_deadline: float | None = None
+            #: uvicorn's keep-alive deadline after an answer the protocol wrote itself
+            #: (`_answered`), carried by the same timer; any data received clears it.
+            self._idle_deadline: float | None = None
             if http == "httptools":
                 self._direct, self._proxied = _direct_app(self.app)
                 self._writes = Writes.of(self.server_state, self.loop)
@@ -335,9 +340,14 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
             return handle
 
         def _arm_head_timer(self) -> None:
-            self._head_deadline = self.loop.time() + header_timeout
+            self._head_deadline = deadline = self.loop.time() + header_timeout
             if self._head_timer is None:
-                self._head_timer = self.loop.call_at(self._head_deadline, self._head_due)
+                self._schedule(deadline)
+
+        def _schedule(self, when: float) -> None:
+            """The timer to fire at `when` (none is scheduled)."""
+            self._timer_at = when
+            self._head_timer = self.loop.call_at(when, self._head_due)
 
         def _disarm_head_timer(self) -> None:
             self._head_deadline = None
@@ -349,13 +359,23 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
 
         def _head_due(self) -> None:
             self._head_timer = None
-            deadline = self._head_deadline
-            if deadline is None:
+            now = self.loop.time()
+            idle = self._idle_deadline
+            if idle is not None and now >= idle:  # uvicorn's keep-alive timeout
+                self._idle_deadline = idle = None
+                if not self.transport.is_closing():
+                    self.transport.close()
                 return
-            if self.loop.time() < deadline:  # moved on by a later answer
-                self._head_timer = self.loop.call_at(deadline, self._head_due)
-            elif self._waiting_for_head() and not self.transport.is_closing():
-                self.transport.close()
+            deadline = self._head_deadline
+            if deadline is not None and now >= deadline:
+                if self._waiting_for_head() and not self.transport.is_closing():
+                    self.transport.close()
+                    return
+                deadline = None
+            if idle is not None and (deadline is None or idle < deadline):
+                deadline = idle
+            if deadline is not None:  # moved on by a later answer
+                self._schedule(deadline)
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
@@ -380,9 +400,26 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
                     _hold_head(self, self.cycle)
 
             def _answered(self) -> None:
-                super()._answered()
-                if not self.transport.is_closing():
-                    self._arm_head_timer()  # the next head has the same deadline
+                # What uvicorn does once an answer is complete on a connection kept open,
+                # but its keep-alive timeout is a deadline on the connection's one timer
+                # rather than a timer cancelled and scheduled on every request.
+                self._unset_keepalive_if_required()
+                self.flow.resume_reading()
+                if self.transport.is_closing():
+                    return
+                now = self.loop.time()
+                self._head_deadline = now + header_timeout  # the next head's deadline
+                self._idle_deadline = idle = now + self.timeout_keep_alive
+                timer = self._head_timer
+                if timer is None:
+                    self._schedule(min(idle, self._head_deadline))
+                elif idle < self._timer_at:  # rare: due sooner than the timer fires
+                    timer.cancel()
+                    self._schedule(idle)
+
+            def data_received(self, data: bytes) -> None:
+                self._idle_deadline = None  # as uvicorn cancels its keep-alive timer
+                super().data_received(data)
 
         else:
 
