@@ -125,6 +125,8 @@ _AT_ONCE = frozenset(
 #: A `[mock:` directive in a body (`faults.fault_point` reads it; it may hold a delay).
 _DIRECTIVE = re.compile(rb"\[(?i:mock):")
 _FAULT_HEADER = b"x-mock-fault"
+#: The request headers `head_at_once` looks into (besides forwarding ones).
+_HEAD_WATCHED = frozenset((_FAULT_HEADER, b"transfer-encoding", b"content-length"))
 _crash_log = logging.getLogger("uvicorn.error")
 
 
@@ -162,15 +164,15 @@ class MockApp(Starlette):
         if (path, method) not in self.at_once:
             return False
         for name, value in headers:
-            if name == _FAULT_HEADER or (proxied and name.startswith(b"x-forwarded-")):
-                return False
-            if body_limit is not None and (
-                name == b"transfer-encoding"
-                or (
-                    name == b"content-length"
-                    and not (value.isdigit() and len(value) < 10 and int(value) <= body_limit)
-                )
-            ):
+            if name in _HEAD_WATCHED:  # one set lookup for the common header
+                if name == _FAULT_HEADER:
+                    return False
+                if body_limit is not None and (
+                    name == b"transfer-encoding"
+                    or not (value.isdigit() and len(value) < 10 and int(value) <= body_limit)
+                ):
+                    return False
+            elif proxied and name.startswith(b"x-forwarded-"):
                 return False
         return True
 

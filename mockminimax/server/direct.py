@@ -122,8 +122,12 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             parser = self.parser
             if self.expect_100_continue or self.flow.write_paused or parser.should_upgrade():
                 return False
-            parsed = httptools.parse_url(self.url)
-            raw_path = parsed.path
+            url = self.url
+            if url[:1] == b"/" and b"#" not in url:  # origin form: split as parse_url would
+                raw_path, _, query = url.partition(b"?")
+            else:
+                parsed = httptools.parse_url(url)
+                raw_path, query = parsed.path, parsed.query or b""
             if b"%" in raw_path:
                 return False
             path = self.root_path + raw_path.decode("ascii")
@@ -137,7 +141,7 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 scope["http_version"] = version
             scope["path"] = path
             scope["raw_path"] = self.root_path.encode("ascii") + raw_path
-            scope["query_string"] = parsed.query or b""
+            scope["query_string"] = query
             self._held = scope
             self._held_body = []
             self._held_keep_alive = version != "1.0" and parser.should_keep_alive()
