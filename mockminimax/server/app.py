@@ -40,9 +40,7 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ConnectionFault):
         raise exc
     surface = surface_for_path(request.url.path)
-    ex = Exchange(
-        request.scope, request.receive, request.app.state.mock, surface, "unknown", request
-    )
+    ex = Exchange(request.scope, request.receive, request.app.mock, surface, "unknown", request)
     if surface is CONTROL and isinstance(exc, HTTPException):
         try:  # an unknown control path tells a caller without the token nothing either
             check_control(ex)
@@ -133,6 +131,9 @@ _crash_log = logging.getLogger("uvicorn.error")
 class MockApp(Starlette):
     """Starlette, with the fixed paths' endpoints called directly (see the module doc)."""
 
+    #: The mock the app serves (`create_app` sets it, and `state.mock` too).
+    mock: MiniMaxMock
+
     def __init__(self, tables: dict[str, dict[str, Endpoint]], **kwargs: object) -> None:
         super().__init__(routes=_routes(tables), **kwargs)  # type: ignore[arg-type]
         self.direct = {path: table for path, table in tables.items() if "{" not in path}
@@ -202,11 +203,6 @@ class MockApp(Starlette):
             _crash_log.error("Exception in ASGI application\n", exc_info=exc)
             return await _unrouted(Request(scope, receive), exc)
 
-    @property
-    def mock(self) -> MiniMaxMock:
-        mock: MiniMaxMock = self.state.mock
-        return mock
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             table = self.direct.get(scope["path"])
@@ -240,5 +236,7 @@ def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None
     # A trailing slash is an unknown path like any other: the surface's own 404, never a
     # redirect (whose Location would echo the request's Host).
     app.router.redirect_slashes = False
-    app.state.mock = mock
+    # A plain attribute for the request path (Starlette's `State` lookup costs more);
+    # `app.state.mock` stays for anyone reading it there.
+    app.mock = app.state.mock = mock
     return app

@@ -354,7 +354,7 @@ def endpoint(surface: Surface, route: str, handler: Handler) -> Endpoint:
     control = surface.name == "control"
 
     async def run(scope: Scope, receive: Receive) -> Response:
-        ex = Exchange(scope, receive, scope["app"].state.mock, surface, route)
+        ex = Exchange(scope, receive, scope["app"].mock, surface, route)
         try:
             if control:
                 check_control(ex)
