@@ -294,7 +294,7 @@ class Exchange:
         headers: dict[str, str] | None = None,
     ) -> Response:
         data = dump_json(body, newline)
-        self.entry.response_body = RawJson(data, read_answer)
+        self.entry._response_body = RawJson(data, read_answer)  # the setter, without its call
         if headers is None:
             return json_response(data, status)
         return Response(data, status, headers=headers, media_type=JSON_TYPE)
@@ -309,7 +309,7 @@ class Exchange:
             return
         entry = self.entry
         entry.status = response.status_code
-        if not entry.has_response_body and response.status_code >= 400:
+        if entry._response_body is None and response.status_code >= 400:
             text = bytes(response.body[: 4 * _JOURNAL_TEXT_LIMIT]).decode("utf-8", "replace")
             entry.response_body = bounded(text)
         self.mock.journal.append(entry)
