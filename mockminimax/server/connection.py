@@ -384,19 +384,22 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
         if http == "httptools":
 
             def on_headers_complete(self) -> None:
-                super().on_headers_complete()
-                if not self._waiting_for_head():
+                # DirectAnswers' own, unrolled: one call less on every request.
+                taken = self._take()
+                if not taken:
+                    super(base, self).on_headers_complete()  # uvicorn's cycle and task
+                if taken or not self._waiting_for_head():
                     self._head_deadline = None  # a whole head arrived: the request is under way
                 # The socket handle, set here rather than by an ASGI wrapper around the app:
                 # one coroutine less on every request.
                 scope = self.scope
                 extensions = scope.get("extensions")
-                handle = self._handle()
+                handle = self.fault_socket or self._handle()
                 if extensions:
                     scope["extensions"] = {**extensions, EXTENSION: handle}
                 else:  # the connection's one dict: nothing in the app writes to it
                     scope["extensions"] = handle.extensions
-                if self._held is None and self.cycle is not None:
+                if not taken and self.cycle is not None:
                     _hold_head(self, self.cycle)
 
             def _answered(self) -> None:
@@ -404,7 +407,9 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
                 # but its keep-alive timeout is a deadline on the connection's one timer
                 # rather than a timer cancelled and scheduled on every request.
                 self._unset_keepalive_if_required()
-                self.flow.resume_reading()
+                flow = self.flow
+                if flow.read_paused:  # what `flow.resume_reading()` checks first
+                    flow.resume_reading()
                 if self.transport.is_closing():
                     return
                 now = self.loop.time()
@@ -417,9 +422,14 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
                     timer.cancel()
                     self._schedule(idle)
 
-            def data_received(self, data: bytes) -> None:
-                self._idle_deadline = None  # as uvicorn cancels its keep-alive timer
-                super().data_received(data)
+            def _unset_keepalive_if_required(self) -> None:
+                # uvicorn's own (it calls this first on any data received), and the
+                # keep-alive deadline `_answered` set cleared with it.
+                self._idle_deadline = None
+                task: asyncio.TimerHandle | None = self.timeout_keep_alive_task  # type: ignore[has-type]
+                if task is not None:
+                    task.cancel()
+                    self.timeout_keep_alive_task = None
 
         else:
 
