@@ -153,16 +153,14 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             else:
                 self._held_body.append(body)
 
-        def on_message_complete(self) -> None:
-            if self._held is None:
-                super().on_message_complete()
-            else:
-                self._answer()
-
         # -- answering -----------------------------------------------------------------
 
-        def _answer(self) -> None:
-            scope, self._held = self._held, None
+        def on_message_complete(self) -> None:
+            scope = self._held
+            if scope is None:
+                super().on_message_complete()
+                return
+            self._held = None
             parts = self._held_body
             body = parts[0] if len(parts) == 1 else b"".join(parts)
             keep_alive = self._held_keep_alive
