@@ -11,7 +11,9 @@ The same protocol closes a connection that has not sent a complete request head 
 `header_timeout` seconds, counted from when it opened or its last answer was sent: uvicorn
 alone keeps a connection that sends nothing open forever (its keep-alive timeout is armed
 only after an answer and cancelled by the first byte of the next request), so idle or
-trickling sockets could use up the file descriptors and starve real clients.
+trickling sockets could use up the file descriptors and starve real clients. After an answer
+the protocol wrote itself (`direct.py`), that keep-alive timeout is a second deadline on the
+same per-connection timer rather than a timer of its own per request.
 """
 
 from __future__ import annotations
