@@ -79,11 +79,16 @@ class IdSource:
         with self._lock:
             return self._labels.randbytes(nbytes).hex()
 
-    def labels(self, *nbytes: int) -> list[str]:
-        """`label(n)` for each n, drawn at once: the same values as one `label` call each
-        when every n is a multiple of 4 (`randbytes` draws 32-bit words)."""
+    def labels(self, *nbytes: int) -> list[bytes]:
+        """`label(n)` for each n, as ASCII bytes (header values), drawn at once: the same
+        values as one `label` call each when every n is a multiple of 4 (`randbytes` draws
+        32-bit words)."""
+        total = sum(nbytes)
         with self._lock:
-            text = self._labels.randbytes(sum(nbytes)).hex()
+            bits = self._labels.getrandbits(total * 8)  # what `randbytes(total)` draws
+        text = bits.to_bytes(total, "little").hex().encode()
+        if len(nbytes) == 1:
+            return [text]
         out = []
         start = 0
         for n in nbytes:

@@ -270,30 +270,38 @@ class Journal:
         return self._bytes
 
     def append(self, entry: JournalEntry) -> JournalEntry:
-        headers = sum(map(len, chain.from_iterable(entry.raw_headers)))
+        headers = 0
+        for name, value in entry.raw_headers:
+            headers += len(name) + len(value)
         if headers > _MAX_HEADER_BYTES:
             entry.raw_headers = _cut_headers(entry.raw_headers)
             headers = sum(map(len, chain.from_iterable(entry.raw_headers)))
             entry.notes.append("request headers cut to 16 KB in the journal")
-        entry.raw_query = entry.raw_query[:_MAX_HEADER_BYTES]
-        entry.size = (
-            256  # the fixed fields and the objects holding them
-            + headers
-            + len(entry.raw_query)
-            + _size(entry._request_body)
-            + _size(entry._response_body)
-            + sum(map(len, entry.notes))
-        )
+        query = entry.raw_query
+        if len(query) > _MAX_HEADER_BYTES:
+            query = entry.raw_query = query[:_MAX_HEADER_BYTES]
+        size = 256 + headers + len(query)  # 256: the fixed fields and the objects holding them
+        body = entry._request_body
+        if body is not None:
+            size += len(body.data) if type(body) is RawJson else _size(body)
+        body = entry._response_body
+        if body is not None:
+            size += len(body.data) if type(body) is RawJson else _size(body)
+        for note in entry.notes:
+            size += len(note)
+        entry.size = size
+        entries = self._entries
         with self._lock:
-            self._seq += 1
-            entry.seq = self._seq
-            self._entries.append(entry)
-            self._bytes += entry.size
-            while len(self._entries) > self.limit or (
-                self._bytes > self.max_bytes and len(self._entries) > 1
-            ):
-                self._bytes -= self._entries.popleft().size
-                self.dropped += 1
+            self._seq = seq = self._seq + 1
+            entry.seq = seq
+            entries.append(entry)
+            self._bytes += size
+            if len(entries) > self.limit or self._bytes > self.max_bytes:
+                while len(entries) > self.limit or (
+                    self._bytes > self.max_bytes and len(entries) > 1
+                ):
+                    self._bytes -= entries.popleft().size
+                    self.dropped += 1
         return entry
 
     def clear(self) -> None:

@@ -40,9 +40,7 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ConnectionFault):
         raise exc
     surface = surface_for_path(request.url.path)
-    ex = Exchange(
-        request.scope, request.receive, request.app.state.mock, surface, "unknown", request
-    )
+    ex = Exchange(request.scope, request.receive, request.app.mock, surface, "unknown", request)
     if surface is CONTROL and isinstance(exc, HTTPException):
         try:  # an unknown control path tells a caller without the token nothing either
             check_control(ex)
@@ -125,11 +123,16 @@ _AT_ONCE = frozenset(
 #: A `[mock:` directive in a body (`faults.fault_point` reads it; it may hold a delay).
 _DIRECTIVE = re.compile(rb"\[(?i:mock):")
 _FAULT_HEADER = b"x-mock-fault"
+#: The request headers `head_at_once` looks into (besides forwarding ones).
+_HEAD_WATCHED = frozenset((_FAULT_HEADER, b"transfer-encoding", b"content-length"))
 _crash_log = logging.getLogger("uvicorn.error")
 
 
 class MockApp(Starlette):
     """Starlette, with the fixed paths' endpoints called directly (see the module doc)."""
+
+    #: The mock the app serves (`create_app` sets it, and `state.mock` too).
+    mock: MiniMaxMock
 
     def __init__(self, tables: dict[str, dict[str, Endpoint]], **kwargs: object) -> None:
         super().__init__(routes=_routes(tables), **kwargs)  # type: ignore[arg-type]
@@ -162,15 +165,15 @@ class MockApp(Starlette):
         if (path, method) not in self.at_once:
             return False
         for name, value in headers:
-            if name == _FAULT_HEADER or (proxied and name.startswith(b"x-forwarded-")):
-                return False
-            if body_limit is not None and (
-                name == b"transfer-encoding"
-                or (
-                    name == b"content-length"
-                    and not (value.isdigit() and len(value) < 10 and int(value) <= body_limit)
-                )
-            ):
+            if name in _HEAD_WATCHED:  # one set lookup for the common header
+                if name == _FAULT_HEADER:
+                    return False
+                if body_limit is not None and (
+                    name == b"transfer-encoding"
+                    or not (value.isdigit() and len(value) < 10 and int(value) <= body_limit)
+                ):
+                    return False
+            elif proxied and name.startswith(b"x-forwarded-"):
                 return False
         return True
 
@@ -199,11 +202,6 @@ class MockApp(Starlette):
         except Exception as exc:
             _crash_log.error("Exception in ASGI application\n", exc_info=exc)
             return await _unrouted(Request(scope, receive), exc)
-
-    @property
-    def mock(self) -> MiniMaxMock:
-        mock: MiniMaxMock = self.state.mock
-        return mock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -238,5 +236,7 @@ def create_app(mock: MiniMaxMock | None = None, settings: Settings | None = None
     # A trailing slash is an unknown path like any other: the surface's own 404, never a
     # redirect (whose Location would echo the request's Host).
     app.router.redirect_slashes = False
-    app.state.mock = mock
+    # A plain attribute for the request path (Starlette's `State` lookup costs more);
+    # `app.state.mock` stays for anyone reading it there.
+    app.mock = app.state.mock = mock
     return app

@@ -89,7 +89,7 @@ def preflight_endpoint(
     allow = ", ".join(methods)
 
     async def run(scope: Scope, receive: Receive) -> Response:
-        ex = Exchange(scope, receive, scope["app"].state.mock, surface, route)
+        ex = Exchange(scope, receive, scope["app"].mock, surface, route)
         try:
             response = _preflight(ex, methods, headers, allow)
         except Problem as exc:

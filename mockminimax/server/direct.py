@@ -46,11 +46,19 @@ class Writes:
     loop): servers in several threads never share one.
     """
 
-    __slots__ = ("_loop", "_pending")
+    __slots__ = ("_loop", "_pending", "defaults", "defaults_head")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._pending: list[tuple[Any, bytes, bool]] = []
+        #: uvicorn's default headers (its server's list, replaced every second) and the
+        #: head lines they make (`direct_answers`), so they are checked once a second.
+        self.defaults: Any = None
+        self.defaults_head: bytes | None = None
+
+    def set_defaults(self, defaults: Any, head: bytes | None) -> None:
+        self.defaults_head = head
+        self.defaults = defaults
 
     def add(self, transport: Any, data: bytes, close: bool) -> None:
         if not self._pending:
@@ -114,8 +122,12 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             parser = self.parser
             if self.expect_100_continue or self.flow.write_paused or parser.should_upgrade():
                 return False
-            parsed = httptools.parse_url(self.url)
-            raw_path = parsed.path
+            url = self.url
+            if url[:1] == b"/" and b"#" not in url:  # origin form: split as parse_url would
+                raw_path, _, query = url.partition(b"?")
+            else:
+                parsed = httptools.parse_url(url)
+                raw_path, query = parsed.path, parsed.query or b""
             if b"%" in raw_path:
                 return False
             path = self.root_path + raw_path.decode("ascii")
@@ -129,7 +141,7 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 scope["http_version"] = version
             scope["path"] = path
             scope["raw_path"] = self.root_path.encode("ascii") + raw_path
-            scope["query_string"] = parsed.query or b""
+            scope["query_string"] = query
             self._held = scope
             self._held_body = []
             self._held_keep_alive = version != "1.0" and parser.should_keep_alive()
@@ -141,16 +153,14 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             else:
                 self._held_body.append(body)
 
-        def on_message_complete(self) -> None:
-            if self._held is None:
-                super().on_message_complete()
-            else:
-                self._answer()
-
         # -- answering -----------------------------------------------------------------
 
-        def _answer(self) -> None:
-            scope, self._held = self._held, None
+        def on_message_complete(self) -> None:
+            scope = self._held
+            if scope is None:
+                super().on_message_complete()
+                return
+            self._held = None
             parts = self._held_body
             body = parts[0] if len(parts) == 1 else b"".join(parts)
             keep_alive = self._held_keep_alive
@@ -180,34 +190,48 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             """Write a plain answer as uvicorn's cycle would; False if it is not one."""
             if type(response) is not Response or response.background is not None:
                 return False
-            status = response.status_code
             data = bytes(response.body)
-            content = [STATUS_LINE[status]]
+            writes = self._writes
+            defaults = self.server_state.default_headers
+            if writes.defaults is not defaults:  # uvicorn's new list, once a second
+                writes.set_defaults(defaults, _head_of(defaults))
+            if writes.defaults_head is None:
+                return False  # uvicorn's cycle refuses them its own way
+            status = _STATUS.get(response.status_code)
+            if status is None:
+                return False
+            content = [status, writes.defaults_head]
             length = None
-            for name, value in self.server_state.default_headers:
-                content += (name.lower(), b": ", value, b"\r\n")
+            prefixes = _prefixes
             for name, value in response.raw_headers:
-                name = name.lower()
-                if name == b"content-length":
+                prefix = prefixes.get(name)
+                if prefix is None:  # checked once per name (what uvicorn does each time)
+                    lower = name.lower()
+                    prefix = prefixes.get(lower)
+                    if prefix is None:
+                        if lower in _FRAMING or HEADER_RE.search(lower):
+                            return False
+                        prefix = b"\r\n" + lower + b": "
+                        if len(prefixes) < 256:
+                            prefixes[lower] = prefix
+                if prefix is _LENGTH:
                     length = value
-                elif name in _FRAMING:
-                    return False
-                content += (name, b": ", value, b"\r\n")
+                content += (prefix, value)
+            values = b"".join(content[3::2])
             if (
                 length is None
                 or not length.isdigit()
                 or int(length) != len(data)
                 or len(data) > BODY_LIMIT
                 or scope["method"] == "HEAD"
-                or HEADER_RE.search(b"".join(content[1::4]))
-                or HEADER_VALUE_RE.search(b"".join(content[3::4]))
+                # HEADER_VALUE_RE's characters, found faster than by the regex.
+                or len(values.translate(None, _BAD_VALUE)) != len(values)
             ):
                 return False  # uvicorn's cycle writes it, or refuses it, its own way
             if not keep_alive:
-                content.append(b"connection: close\r\n")
-            content += (b"\r\n", data)
-            transport = self.transport
-            self._writes.add(transport, b"".join(content), not keep_alive)
+                content.append(b"\r\nconnection: close")
+            content += (b"\r\n\r\n", data)
+            self._writes.add(self.transport, b"".join(content), not keep_alive)
             self.server_state.total_requests += 1
             if keep_alive:
                 self._answered()
@@ -259,5 +283,26 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 self._held_keep_alive = False
                 return
             super().shutdown()
+
+    #: Each status line without its line end: a header line starts with one instead.
+    _STATUS = {status: line[:-2] for status, line in STATUS_LINE.items()}
+    #: The line start of each response header name known to be lower case, valid and no
+    #: framing header (the app's few names).
+    _LENGTH = b"\r\ncontent-length: "
+    _prefixes = {b"content-length": _LENGTH}
+    _BAD_VALUE = bytes(c for c in range(256) if HEADER_VALUE_RE.match(bytes((c,))))
+
+    def _head_of(defaults: list[tuple[bytes, bytes]]) -> bytes | None:
+        """uvicorn's default headers as its cycle writes them, None if it would refuse
+        them or they frame the answer."""
+        content: list[bytes] = []
+        for name, value in defaults:
+            name = name.lower()
+            if name in _FRAMING or name == b"content-length":
+                return None
+            if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
+                return None
+            content += (b"\r\n", name, b": ", value)
+        return b"".join(content)
 
     return DirectAnswers

@@ -166,12 +166,13 @@ class OfficialSurface(Surface):
     def finish(self, response: Response, ex: Exchange) -> None:
         # Trace-Id from MiniMax's services; the other three from its edge, which adds them
         # to every api.minimax.io answer seen (chat, models, t2a, even a 404).
-        trace, request_id, alb_id = ex.mock.ids.labels(16, 16, 20)  # one draw, same bytes
+        # labels(16, 16, 20) as one label, sliced here: 0.1 us less than its list of three.
+        (ids,) = ex.mock.ids.labels(52)
         response.raw_headers += (
-            (b"trace-id", trace.encode()),
-            (b"minimax-request-id", request_id.encode()),
+            (b"trace-id", ids[:32]),
+            (b"minimax-request-id", ids[32:64]),
             (b"alb_receive_time", b"%.3f" % ex.entry.time),
-            (b"alb_request_id", alb_id.encode()),
+            (b"alb_request_id", ids[64:]),
         )
 
 

@@ -40,4 +40,7 @@ def test_task_ids_follow_the_seed() -> None:
 
 def test_labels_draw_what_one_label_call_each_would() -> None:
     one, two = IdSource(9), IdSource(9)
-    assert one.labels(16, 16, 20) == [two.label(16), two.label(16), two.label(20)]
+    assert one.labels(16, 16, 20) == [two.label(n).encode() for n in (16, 16, 20)]
+    # One label of their sum is the same draw (the official surface's headers slice it).
+    (whole,) = IdSource(9).labels(52)
+    assert [whole[:32], whole[32:64], whole[64:]] == IdSource(9).labels(16, 16, 20)

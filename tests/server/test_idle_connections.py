@@ -3,15 +3,18 @@ them open at once do not keep the live server from answering."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import resource
 import socket
+from typing import Any
 
 import httpx
 import pytest
+from uvicorn.server import ServerState
 
 from mockminimax.core.mock import MiniMaxMock
-from mockminimax.server.runner import ServerThread
+from mockminimax.server.runner import ServerThread, uvicorn_config
 from tests.conftest import AUTH
 from tests.helpers import SEED_REQUESTS
 
@@ -126,3 +129,75 @@ def test_header_timeout_is_at_most_ten_seconds(seconds: float) -> None:
 
     with pytest.raises(SettingsError, match="header_timeout"):
         Settings(header_timeout=seconds)
+
+
+class _Recorder(asyncio.Transport):
+    """A transport noting what the protocol writes and when it closes (loop time)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self.loop = loop
+        self.writes: list[bytes] = []
+        self.closed_at: float | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return self.closed_at is not None
+
+    def close(self) -> None:
+        if self.closed_at is None:
+            self.closed_at = self.loop.time()
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+async def _idle_after_an_answer(then: bytes) -> tuple[float, float, list[bytes]]:
+    """When a connection closes after a directly answered request and then `then`: the
+    answer's loop time, the close's, and what was written."""
+    config = uvicorn_config(
+        MiniMaxMock(clock="virtual", header_timeout=0.2),
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=0.05,
+    )
+    config.load()
+    factory: Any = config.http_protocol_class
+    protocol = factory(config=config, server_state=ServerState(), app_state={})
+    loop = asyncio.get_running_loop()
+    transport = _Recorder(loop)
+    protocol.connection_made(transport)
+    protocol.data_received(b"GET /v1/query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+    while not transport.writes:
+        await asyncio.sleep(0)
+    assert protocol.cycle is None  # answered by the protocol itself
+    answered = loop.time()
+    if then:
+        protocol.data_received(then)
+    while transport.closed_at is None and loop.time() < answered + 1:
+        await asyncio.sleep(0.01)
+    protocol.connection_lost(None)
+    assert transport.closed_at is not None
+    return answered, transport.closed_at, transport.writes
+
+
+def test_a_connection_idle_after_an_answer_closes_after_the_keep_alive_timeout() -> None:
+    answered, closed, writes = asyncio.run(_idle_after_an_answer(b""))
+    assert 0.04 <= closed - answered < 0.15  # uvicorn's timeout_keep_alive, not the head's
+    assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200 OK")
+
+
+def test_data_after_an_answer_leaves_the_head_deadline_alone() -> None:
+    """Any byte of a next request ends the keep-alive wait, as in uvicorn; the head it
+    starts still has `header_timeout` to come whole."""
+    answered, closed, writes = asyncio.run(_idle_after_an_answer(b"GET /_mock/health"))
+    assert 0.18 <= closed - answered < 0.5
+    assert len(writes) == 1

@@ -11,6 +11,7 @@ import socket
 from typing import Any
 
 import pytest
+from starlette.responses import Response
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
@@ -99,12 +100,20 @@ def test_the_head_and_the_body_go_out_in_one_write() -> None:
     assert write.endswith(b'"status_msg":"success"}}')
 
 
-async def _answer_on(factory: Any, config: Config, request: bytes) -> tuple[bytes, bool]:
+#: uvicorn's Date header as its server sets it (once a second) on the live server.
+DATE = [(b"date", b"Tue, 01 Dec 2026 00:00:00 GMT")]
+
+
+async def _answer_on(
+    factory: Any, config: Config, request: bytes, defaults: list[tuple[bytes, bytes]] = DATE
+) -> tuple[bytes, bool]:
     """What `factory`'s protocol writes for `request`, joined, and whether it closed."""
     closed: list[bool] = []
     transport = Recorder()
     transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
-    protocol = factory(config=config, server_state=ServerState(), app_state={})
+    state = ServerState()
+    state.default_headers = defaults
+    protocol = factory(config=config, server_state=state, app_state={})
     protocol.connection_made(transport)
     protocol.data_received(request)
     while not _answered(protocol, transport):
@@ -165,11 +174,57 @@ def test_the_server_writes_what_uvicorn_alone_writes(request_bytes: bytes) -> No
         plain.load()
         mine = await _answer_on(ours.http_protocol_class, ours, request_bytes)
         theirs = await _answer_on(HttpToolsProtocol, plain, request_bytes)
+        bare = await _answer_on(ours.http_protocol_class, ours, request_bytes, [])
+        bare_theirs = await _answer_on(HttpToolsProtocol, plain, request_bytes, [])
+        assert bare == bare_theirs  # no Date header (uvicorn's, before its first tick)
         return mine, theirs
 
     mine, theirs = asyncio.run(both())
     assert mine[0].startswith(b"HTTP/1.")
+    assert b"\r\ndate: Tue, 01 Dec 2026" in mine[0]
     assert mine == theirs
+
+
+@pytest.mark.parametrize(
+    ("headers", "written"),
+    [
+        ([(b"X-Upper", b"v")], True),  # lower-cased as uvicorn writes it
+        ([(b"x-a", b"b\x01c")], False),  # a value uvicorn refuses: its cycle refuses it
+        ([(b"x-a", b"b\nc")], False),
+        ([(b"x a", b"b")], False),  # a name uvicorn refuses
+        ([(b"transfer-encoding", b"chunked")], False),  # framing: uvicorn's cycle frames it
+        ([(b"x-a", b"tab\tand \x80")], True),
+    ],
+)
+def test_the_protocol_writes_only_answers_it_writes_as_uvicorn(
+    headers: list[tuple[bytes, bytes]], written: bool
+) -> None:
+    async def write() -> tuple[bool, list[bytes]]:
+        config = uvicorn_config(MiniMaxMock(clock="virtual"), access_log=False, log_config=None)
+        config.load()
+        state = ServerState()
+        state.default_headers = DATE
+        factory: Any = config.http_protocol_class
+        protocol = factory(config=config, server_state=state, app_state={})
+        transport = Recorder()
+        protocol.connection_made(transport)
+        response = Response(b"{}", 200, media_type="application/json")
+        response.raw_headers += headers
+        done = protocol._write({"method": "GET"}, response, True)
+        await asyncio.sleep(0)
+        protocol.connection_lost(None)
+        return done, transport.writes
+
+    done, writes = asyncio.run(write())
+    assert done is written
+    if written:
+        name, value = headers[0]
+        assert writes == [
+            b"HTTP/1.1 200 OK\r\ndate: Tue, 01 Dec 2026 00:00:00 GMT\r\ncontent-length: 2\r\n"
+            b"content-type: application/json\r\n" + name.lower() + b": " + value + b"\r\n\r\n{}"
+        ]
+    else:
+        assert writes == []
 
 
 def test_a_head_answer_is_not_held_back(live: ServerThread) -> None:
