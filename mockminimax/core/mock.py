@@ -185,15 +185,17 @@ class MiniMaxMock:
             task_id = ids.task_id
             while self.store.get(task_id) is not None:
                 task_id = self.ids.digits(id_digits)
+            # Positional, in field order (task_id, ulid, file_id, api_key, request,
+            # created_at, cdn_path, surface): keywords cost the dataclass __init__ 0.2 µs.
             task = Task(
-                task_id=task_id,
-                ulid=ids.ulid,
-                file_id=ids.file_id,
-                api_key=api_key,
-                request=request.stored(),
-                created_at=now,
-                cdn_path=f"/inference_output/{folder}/{_day(now)}/{ids.uuid}/{_FILE_NAME}",
-                surface=surface,
+                task_id,
+                ids.ulid,
+                ids.file_id,
+                api_key,
+                request.stored(),
+                now,
+                f"/inference_output/{folder}/{_day(now)}/{ids.uuid}/{_FILE_NAME}",
+                surface,
             )
             if fault is not None and fault.task is not None:
                 task.fault_id = fault.id

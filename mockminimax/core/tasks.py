@@ -149,16 +149,20 @@ class TaskStore:
         self.evicted = 0
 
     def add(self, task: Task) -> None:
+        task_id = task.task_id
+        tasks = self._tasks
+        by_ulid, by_file, by_path = self._by_ulid, self._by_file, self._by_path
         with self.lock:
-            self._tasks[task.task_id] = task
-            self._by_ulid[task.ulid] = task.task_id
-            self._by_file[task.file_id] = task.task_id
-            self._by_path[task.cdn_path] = task.task_id
-            while len(self._tasks) > self.limit:
-                _, old = self._tasks.popitem(last=False)
-                self._by_ulid.pop(old.ulid, None)
-                self._by_file.pop(old.file_id, None)
-                self._by_path.pop(old.cdn_path, None)
+            tasks[task_id] = task
+            by_ulid[task.ulid] = task_id
+            by_file[task.file_id] = task_id
+            by_path[task.cdn_path] = task_id
+            # Past the bound (every create, once it is reached): the oldest goes.
+            while len(tasks) > self.limit:
+                _, old = tasks.popitem(False)  # last=False, positionally: cheaper
+                by_ulid.pop(old.ulid, None)
+                by_file.pop(old.file_id, None)
+                by_path.pop(old.cdn_path, None)
                 self.evicted += 1
 
     def get(self, task_id: str) -> Task | None:

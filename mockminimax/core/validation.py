@@ -64,9 +64,16 @@ class VideoRequest:
         is bounded by bytes as well as by count. Everything the output depends on (size,
         mode, duration) is already worked out."""
 
-        images = [self.first_frame_image, self.last_frame_image]
-        images += [image for _, image in self.subject_reference]
-        if all(image is None or len(image) <= MAX_STORED_IMAGE for image in images):
+        first, last = self.first_frame_image, self.last_frame_image
+        subjects = self.subject_reference
+        if (
+            (first is None or len(first) <= MAX_STORED_IMAGE)
+            and (last is None or len(last) <= MAX_STORED_IMAGE)
+            and (
+                not subjects
+                or all(image is None or len(image) <= MAX_STORED_IMAGE for _, image in subjects)
+            )
+        ):
             return self  # frozen, and nothing to shorten: no copy needed
 
         def short(value: str | None) -> str | None:
