@@ -36,6 +36,8 @@ MAX_STORED_IMAGE = 2048
 MAX_CALLBACK_URL = 2048
 _BOOL_FIELDS = ("prompt_optimizer", "fast_pretreatment", "aigc_watermark")
 _STR_FIELDS = ("prompt", "resolution", "callback_url", *_IMAGE_FIELDS)
+#: The modes as plain globals: a member read through the Enum class costs about 50 ns.
+_T2V, _I2V, _FL2V, _S2V = Mode.T2V, Mode.I2V, Mode.FL2V, Mode.S2V
 
 
 @dataclass(frozen=True)
@@ -150,13 +152,13 @@ def _image(field: str, value: str) -> ImageInfo:
 
 def _mode(body: dict[str, Any], model: Model) -> Mode:
     if model.name == "S2V-01" or "subject_reference" in body:
-        mode = Mode.S2V
+        mode = _S2V
     elif "last_frame_image" in body:
-        mode = Mode.FL2V
+        mode = _FL2V
     elif "first_frame_image" in body:
-        mode = Mode.I2V
+        mode = _I2V
     else:
-        mode = Mode.T2V
+        mode = _T2V
     if mode not in model.matrix:  # model.modes, without making the tuple
         raise ApiError(
             2013, f"model {model.name} does not support {mode.label} mode", field="model"
@@ -200,7 +202,7 @@ def _resolution_and_duration(
             if name in body:
                 raise invalid(name, f"model {model.name} does not take {name}")
     allowed = model.matrix[mode]  # model.resolutions(mode) as a dict: the same keys, in order
-    default = settings.s2v_resolution if mode is Mode.S2V else model.default_resolution
+    default = settings.s2v_resolution if mode is _S2V else model.default_resolution
     resolution = body.get("resolution", default)
     if "resolution" in body and resolution not in allowed:
         raise invalid(
@@ -242,7 +244,7 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     mode = _mode(body, model)
 
     prompt = body.get("prompt")
-    if mode is Mode.T2V and (prompt is None or not prompt.strip()):
+    if mode is _T2V and (prompt is None or not prompt.strip()):
         if prompt is None:
             raise missing("prompt")
         raise invalid("prompt", "must not be empty for Text-to-Video")
@@ -255,11 +257,11 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     infos: dict[str, ImageInfo] = {}
     for name in _IMAGE_FIELDS:
         if name in body:
-            if mode is Mode.S2V:
+            if mode is _S2V:
                 raise invalid(name, f"model {model.name} takes its image from subject_reference")
             infos[name] = _image(name, body[name])
     subject: tuple[tuple[str, str], ...] = ()
-    if mode is Mode.S2V:
+    if mode is _S2V:
         if "subject_reference" not in body:
             raise missing("subject_reference")
         ref, infos["subject_reference"] = _subject_reference(body["subject_reference"])
@@ -275,7 +277,7 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
 
     frame = infos.get("first_frame_image") or infos.get("last_frame_image")
     size = None
-    if frame is not None and frame.width and frame.height and mode is not Mode.S2V:
+    if frame is not None and frame.width and frame.height and mode is not _S2V:
         size = (frame.width, frame.height)
     width, height = output_size(resolution, size)
     # Made as VideoRequest(...) makes it, without the frozen __init__'s object.__setattr__
