@@ -24,6 +24,14 @@ _PAIRS = tuple(a + b for a in _CROCKFORD for b in _CROCKFORD)
 _NUMBER_BITS = 96
 _MASK_NUMBER = (1 << _NUMBER_BITS) - 1
 _MASK_80 = (1 << 80) - 1
+#: A task's draw: task_id and file_id numbers, the ULID's random tail, the UUID's 128 bits.
+_TASK_BITS = 2 * _NUMBER_BITS + 80 + 128
+_FILE_LOW = 10**14
+_FILE_SPAN = 9 * 10**14
+#: A UUID's version nibble (4) and variant bits (10), as `_uuid` writes them.
+_UUID_KEEP = ((1 << 128) - 1) ^ (0xF << 76) ^ (0xC << 60)
+_UUID_SET = 4 << 76 | 8 << 60
+_new_tuple = tuple.__new__
 
 
 def ulid_text(value: int) -> str:
@@ -57,6 +65,8 @@ class IdSource:
         self._rng = random.Random(self.seed)
         self._labels = random.Random(f"labels:{self.seed}")
         self._lock = threading.Lock()
+        #: The last ULID timestamp (ms) and its 10 characters (`task_ids`).
+        self._stamp: tuple[int, str] = (-1, "")
 
     def reseed(self, seed: int | None = None) -> None:
         with self._lock:
@@ -109,15 +119,28 @@ class IdSource:
         """Every random ID of a new task from one draw: its `digits`-digit task_id, its
         ULID (timestamped `when`), its 15-digit file_id and the UUID of its download path."""
         with self._lock:
-            bits = self._rng.getrandbits(2 * _NUMBER_BITS + 80 + 128)
+            bits = self._rng.getrandbits(_TASK_BITS)
         low = 10 ** (digits - 1)
         task_id = low + (bits & _MASK_NUMBER) % (9 * low)
-        bits >>= _NUMBER_BITS
-        file_id = 10**14 + (bits & _MASK_NUMBER) % (9 * 10**14)
-        bits >>= _NUMBER_BITS
-        ulid = ulid_text(int(when * 1000) << 80 | bits & _MASK_80)
-        uuid = _uuid((bits >> 80).to_bytes(16, "big").hex())
-        return TaskIds(str(task_id), ulid, str(file_id), uuid)
+        file_id = _FILE_LOW + (bits >> _NUMBER_BITS & _MASK_NUMBER) % _FILE_SPAN
+        # ulid_text(ms << 80 | tail): its first 10 characters are the timestamp's alone,
+        # kept while the clock stays within one millisecond (8 pairs looked up, not 13).
+        ms = int(when * 1000)
+        stamp = self._stamp
+        if stamp[0] != ms:
+            stamp = self._stamp = (ms, ulid_text(ms << 80)[:10])
+        tail = bits >> 2 * _NUMBER_BITS & _MASK_80
+        p = _PAIRS
+        ulid = (
+            stamp[1] + p[tail >> 70] + p[tail >> 60 & 1023] + p[tail >> 50 & 1023]
+            + p[tail >> 40 & 1023] + p[tail >> 30 & 1023] + p[tail >> 20 & 1023]
+            + p[tail >> 10 & 1023] + p[tail & 1023]
+        )  # fmt: skip
+        # _uuid's version and variant nibbles set on the number: one format, no int() call.
+        h = "%032x" % (bits >> 2 * _NUMBER_BITS + 80 & _UUID_KEEP | _UUID_SET)
+        uuid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        # The tuple made directly: NamedTuple's own __new__ is one more Python call.
+        return _new_tuple(TaskIds, (str(task_id), ulid, str(file_id), uuid))
 
     def random(self) -> float:
         with self._lock:

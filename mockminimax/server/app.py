@@ -17,13 +17,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ..core.faults import ConnectionFault
 from ..core.mock import MiniMaxMock
 from ..core.settings import Settings
 from .cors import add_headers, allowed_headers, preflight_endpoint
-from .exchange import Endpoint, Exchange, Problem
+from .exchange import Endpoint, Exchange, Problem, WholeBody
 from .guard import check_control
 from .routes import ROUTES
 from .surfaces import CONTROL, ControlError, surface_for_path
@@ -185,17 +185,10 @@ class MockApp(Starlette):
 
     async def respond(self, scope: Scope, body: bytes) -> Response:
         """The answer to a request on a fixed path, `body` in: what `__call__` sends, for
-        the live server's protocol to write itself (`direct.py`). An error that escapes is
+        the live server's protocol to write itself (`direct.py`), which has checked that
+        `body` is all the request's Content-Length declared. An error that escapes is
         logged as uvicorn logs it and answered as `__call__` answers it."""
-        sent = False
-
-        async def receive() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
+        receive = WholeBody(body)
         scope["app"] = self
         try:
             return await self.direct[scope["path"]][scope["method"]](scope, receive)

@@ -220,15 +220,28 @@ class Exchange:
     async def body(self) -> bytes:
         # A refusal is kept: the stream cannot be read twice, and the body is read by
         # the handler's checks and again by the fault decision.
+        body = self._body
+        if body is not None:
+            return body
         if self._body_error is not None:
             raise self._body_error
-        if self._body is None:
-            try:
-                self._body = await self._read_body()
-            except Problem as exc:
-                self._body_error = exc
-                raise
-        return self._body
+        receive = self.receive
+        if (
+            type(receive) is WholeBody
+            and not receive.sent
+            and len(receive.body) <= self.mock.settings.max_body_bytes
+        ):
+            # In whole, its Content-Length checked by the live server's protocol and
+            # within the limit: what `_read_body` returns, without a receive() (0.5 µs).
+            receive.sent = True
+            body = self._body = receive.body
+            return body
+        try:
+            body = self._body = await self._read_body()
+        except Problem as exc:
+            self._body_error = exc
+            raise
+        return body
 
     async def _read_body(self) -> bytes:
         limit = self.mock.settings.max_body_bytes
@@ -264,7 +277,10 @@ class Exchange:
         raw = await self.body()
         if require_content_type:
             ctype = self.header(b"content-type") or ""
-            if ctype.split(";")[0].strip().lower() != "application/json":
+            if (
+                ctype != "application/json"  # the usual value, taken without a split
+                and ctype.split(";")[0].strip().lower() != "application/json"
+            ):
                 self.entry.request_body = bounded(
                     raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
                 )
@@ -324,6 +340,23 @@ Endpoint = Callable[[Scope, Receive], Awaitable[Response]]
 def _journaled_request(raw: bytes) -> Any:
     """A request body the journal kept raw, as it shows it."""
     return bounded(loads(raw))
+
+
+class WholeBody:
+    """The `receive` of a request whose body is in already (`MockApp.respond`): the body,
+    then a disconnect, as ASGI sends them; `Exchange.body` takes the body directly."""
+
+    __slots__ = ("body", "sent")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.sent = False
+
+    async def __call__(self) -> dict[str, Any]:
+        if self.sent:
+            return {"type": "http.disconnect"}
+        self.sent = True
+        return {"type": "http.request", "body": self.body, "more_body": False}
 
 
 def _query(raw: bytes) -> dict[str, str]:

@@ -136,6 +136,8 @@ async def fault_point(ex: Exchange) -> Response | None:
                 model, prompt = _text(data.get("model")), _text(data.get("prompt"))
                 if ex.surface.name == "v2":
                     prompt = _v2_text(data.get("content"))
+        elif header is None:
+            return None  # no rule installed, no header, no directive: nothing can fire
     one_shot: list[FaultRule] = []
     try:
         if header is not None:

@@ -107,7 +107,8 @@ QUERY_ANSWERS = query_answers(STATUSES)
 def bearer(ex: Exchange) -> str | None:
     header = ex.header(b"authorization") or ""
     scheme, _, key = header.partition(" ")
-    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+    key = key.strip()
+    return key if key and (scheme == "Bearer" or scheme.lower() == "bearer") else None
 
 
 def required(ex: Exchange, name: str) -> str:
@@ -126,13 +127,14 @@ def not_found(name: str) -> ApiError:
 
 
 async def create(ex: Exchange) -> Response:
-    key = ex.mock.check_key(bearer(ex))
-    body = await ex.json_object(require_content_type=ex.settings.require_json_content_type)
-    request = ex.mock.validate(body)
+    mock = ex.mock
+    key = mock.check_key(bearer(ex))
+    body = await ex.json_object(require_content_type=mock.settings.require_json_content_type)
+    request = mock.validate(body)
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     check_rate(ex, key)  # last: only a create that will be made counts against the limit
-    task = ex.mock.create_task(request, key, "official", ex.fault)
+    task = mock.create_task(request, key, "official", ex.fault)
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id, "base_resp": OK})
 
