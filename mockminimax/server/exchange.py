@@ -344,7 +344,9 @@ def _journaled_request(raw: bytes) -> Any:
 
 class WholeBody:
     """The `receive` of a request whose body is in already (`MockApp.respond`): the body,
-    then a disconnect, as ASGI sends them; `Exchange.body` takes the body directly."""
+    then a disconnect, as ASGI sends them; `Exchange.body` takes the body directly. Only
+    requests found free of fault headers and directives get one (`faults.fault_point`
+    then has nothing to look for but rules added since)."""
 
     __slots__ = ("body", "sent")
 

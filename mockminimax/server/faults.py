@@ -29,7 +29,7 @@ from ..core.faults import header_rule as parse_header
 from ..core.journal import bounded
 from ..core.strict_json import BodyError, loads
 from .connection import EXTENSION, FaultSocket
-from .exchange import Exchange, Problem
+from .exchange import Exchange, Problem, WholeBody
 
 __all__ = ["HEADER", "Gone", "SocketFault", "after_handler", "check_rate", "fault_point"]
 
@@ -117,6 +117,8 @@ async def fault_point(ex: Exchange) -> Response | None:
     """
     mock = ex.mock
     installed = len(mock.faults) > 0
+    if not installed and type(ex.receive) is WholeBody:
+        return None  # answered at once: its head and body were found free of both already
     header = ex.header(_HEADER_KEY)
     create = ex.route == "create"
     if not installed and header is None and not create:
