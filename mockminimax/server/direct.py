@@ -62,10 +62,12 @@ class Writes:
 
     def add(self, transport: Any, data: bytes, close: bool) -> None:
         if not self._pending:
-            self._loop.call_soon(self._flush)
+            self._loop.call_soon(self.flush)
         self._pending.append((transport, data, close))
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write what is pending now (the loop's turn, or a shutdown that would close the
+        connections first)."""
         pending, self._pending = self._pending, []
         for transport, data, close in pending:
             if not transport.is_closing():
@@ -279,6 +281,7 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             super().connection_lost(exc)
 
         def shutdown(self) -> None:
+            self._writes.flush()  # answers made this turn go out before any close
             if self._held is not None:  # answer what is on its way, then close
                 self._held_keep_alive = False
                 return

@@ -6,13 +6,18 @@ answers apart."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
 import time
+from typing import Any
+
+from uvicorn.server import ServerState
 
 from mockminimax.core.mock import MiniMaxMock
-from mockminimax.server.runner import ServerThread
+from mockminimax.server.runner import ServerThread, uvicorn_config
+from tests.server.test_wire import Recorder
 
 BODY = json.dumps({"model": "MiniMax-Hailuo-02", "prompt": "A fox"}).encode()
 AUTH = b"Authorization: Bearer k\r\n"
@@ -143,3 +148,28 @@ def test_two_servers_in_two_threads_keep_their_answers_apart() -> None:
             thread.join(30)
     assert errors == []
     assert (len(mocks[0].store), len(mocks[1].store)) == (400, 200)
+
+
+def test_an_answer_made_this_turn_goes_out_before_a_shutdown_closes_its_connection() -> None:
+    """Answers are written once the loop has read (`direct.Writes`); a shutdown in that
+    same turn writes them first, then closes."""
+
+    async def answer_then_shut_down() -> tuple[list[bytes], list[bytes], list[bool]]:
+        config = uvicorn_config(MiniMaxMock(clock="virtual"), access_log=False, log_config=None)
+        config.load()
+        factory: Any = config.http_protocol_class
+        protocol = factory(config=config, server_state=ServerState(), app_state={})
+        transport = Recorder()
+        closed: list[bool] = []
+        transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
+        protocol.connection_made(transport)
+        protocol.data_received(query("1"))
+        before = list(transport.writes)  # made, not written: the loop has not turned
+        protocol.shutdown()
+        return before, list(transport.writes), list(closed)  # as they are at the close
+
+    before, after, closed = asyncio.run(answer_then_shut_down())
+    assert before == []
+    (written,) = after
+    assert written.startswith(b"HTTP/1.1 200 OK\r\n") and b'"status_code":1000' in written
+    assert closed == [True]
