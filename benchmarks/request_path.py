@@ -27,11 +27,10 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from server import CREATE_BODY as CREATE_TEXT  # the same traffic as the live benchmark
+from server import KEY, MIX, POOL, WORKLOADS
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
@@ -39,21 +38,8 @@ from uvicorn.server import ServerState
 from mockminimax.core.mock import MiniMaxMock
 from mockminimax.server.runner import uvicorn_config
 
-KEY = "bench-key"
-CREATE_BODY = json.dumps(
-    {
-        "model": "MiniMax-Hailuo-02",
-        "prompt": "A cat rides a skateboard down a sunny boardwalk, camera tracking",
-        "duration": 6,
-        "resolution": "768P",
-        "prompt_optimizer": True,
-    },
-    separators=(",", ":"),
-).encode()
+CREATE_BODY = CREATE_TEXT.encode()
 CONNECTIONS = 32
-POOL = 512
-MIX = ("create", *["query"] * 8, "retrieve")
-WORKLOADS = ("create", "query", "retrieve", "mixed")
 
 
 class Keep(asyncio.Transport):
