@@ -28,6 +28,9 @@ _MASK_80 = (1 << 80) - 1
 _TASK_BITS = 2 * _NUMBER_BITS + 80 + 128
 _FILE_LOW = 10**14
 _FILE_SPAN = 9 * 10**14
+#: The first number and the count of the numbers of each length a task_id may have
+#: (`task_ids`: a lookup, not a power and a product per task).
+_RANGES = {n: (10 ** (n - 1), 9 * 10 ** (n - 1)) for n in range(1, 40)}
 #: A UUID's version nibble (4) and variant bits (10), as `_uuid` writes them.
 _UUID_KEEP = ((1 << 128) - 1) ^ (0xF << 76) ^ (0xC << 60)
 _UUID_SET = 4 << 76 | 8 << 60
@@ -120,8 +123,8 @@ class IdSource:
         ULID (timestamped `when`), its 15-digit file_id and the UUID of its download path."""
         with self._lock:
             bits = self._rng.getrandbits(_TASK_BITS)
-        low = 10 ** (digits - 1)
-        task_id = low + (bits & _MASK_NUMBER) % (9 * low)
+        low, span = _RANGES.get(digits) or (10 ** (digits - 1), 9 * 10 ** (digits - 1))
+        task_id = low + (bits & _MASK_NUMBER) % span
         file_id = _FILE_LOW + (bits >> _NUMBER_BITS & _MASK_NUMBER) % _FILE_SPAN
         # ulid_text(ms << 80 | tail): its first 10 characters are the timestamp's alone,
         # kept while the clock stays within one millisecond (8 pairs looked up, not 13).

@@ -181,10 +181,11 @@ class MiniMaxMock:
         `callback_url` in the request is called back in `callback_dialect`'s words and body
         shape (V1's by default); a surface with its own words passes its own.
         """
-        now = self.now()
+        now = self.clock.now()  # `self.now()`, one call less
         with self._lock:
+            store = self.store  # read under the lock: a reset may replace it
             task_id, ulid, file_id, uuid = self.ids.task_ids(now, id_digits)
-            while self.store.get(task_id) is not None:
+            while store.get(task_id) is not None:
                 task_id = self.ids.digits(id_digits)
             # Positional, in field order (task_id, ulid, file_id, api_key, request,
             # created_at, cdn_path, surface): keywords cost the dataclass __init__ 0.2 µs.
@@ -207,7 +208,7 @@ class MiniMaxMock:
                     task.stuck = True
                 elif fault.factor is not None:
                     task.slowdown = fault.factor
-            self.store.add(task)
+            store.add(task)
         if request.callback_url is not None:
             self.callbacks.watch(
                 task.task_id, request.callback_url, callback_dialect or self.v1_callbacks, task,

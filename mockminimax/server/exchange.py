@@ -275,7 +275,18 @@ class Exchange:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def json_object(self, *, require_content_type: bool) -> dict[str, Any]:
-        raw = await self.body()
+        receive = self.receive
+        if (
+            type(receive) is WholeBody
+            and not receive.sent
+            and len(receive.body) <= self.mock.settings.max_body_bytes
+        ):
+            # `body()`'s first branch, without making and awaiting its coroutine (0.2 µs):
+            # a WholeBody not yet sent means the body was never read nor refused.
+            receive.sent = True
+            raw = self._body = receive.body
+        else:
+            raw = await self.body()
         if require_content_type:
             ctype = self.header(b"content-type") or ""
             if (
