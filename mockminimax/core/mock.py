@@ -44,12 +44,8 @@ _SIGNATURE_MEMO = 4096
 
 @functools.lru_cache(maxsize=16)
 def _day_of(days: int) -> str:
+    """The UTC date of day `days` (`int(now // 86400)`) as the download paths write it."""
     return time.strftime("%Y-%m-%d", time.gmtime(days * 86400))
-
-
-def _day(now: float) -> str:
-    """The UTC date of `now` as the download paths write it."""
-    return _day_of(int(now // 86400))
 
 
 class DownloadRefused(Exception):
@@ -189,7 +185,7 @@ class MiniMaxMock:
                 task_id = self.ids.digits(id_digits)
             # Positional, in field order (task_id, ulid, file_id, api_key, request,
             # created_at, cdn_path, surface): keywords cost the dataclass __init__ 0.2 µs.
-            # The path's date as `_day(now)` gives it, one call less.
+            # The path's date looked up directly (no wrapper call).
             task = Task(
                 task_id,
                 ulid,
