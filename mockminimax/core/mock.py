@@ -44,12 +44,8 @@ _SIGNATURE_MEMO = 4096
 
 @functools.lru_cache(maxsize=16)
 def _day_of(days: int) -> str:
+    """The UTC date of day `days` (`int(now // 86400)`) as the download paths write it."""
     return time.strftime("%Y-%m-%d", time.gmtime(days * 86400))
-
-
-def _day(now: float) -> str:
-    """The UTC date of `now` as the download paths write it."""
-    return _day_of(int(now // 86400))
 
 
 class DownloadRefused(Exception):
@@ -181,13 +177,15 @@ class MiniMaxMock:
         `callback_url` in the request is called back in `callback_dialect`'s words and body
         shape (V1's by default); a surface with its own words passes its own.
         """
-        now = self.now()
+        now = self.clock.now()  # `self.now()`, one call less
         with self._lock:
+            store = self.store  # read under the lock: a reset may replace it
             task_id, ulid, file_id, uuid = self.ids.task_ids(now, id_digits)
-            while self.store.get(task_id) is not None:
+            while store.get(task_id) is not None:
                 task_id = self.ids.digits(id_digits)
             # Positional, in field order (task_id, ulid, file_id, api_key, request,
             # created_at, cdn_path, surface): keywords cost the dataclass __init__ 0.2 µs.
+            # The path's date looked up directly (no wrapper call).
             task = Task(
                 task_id,
                 ulid,
@@ -195,7 +193,7 @@ class MiniMaxMock:
                 api_key,
                 request.stored(),
                 now,
-                f"/inference_output/{folder}/{_day(now)}/{uuid}/{_FILE_NAME}",
+                f"/inference_output/{folder}/{_day_of(int(now // 86400))}/{uuid}/{_FILE_NAME}",
                 surface,
             )
             if fault is not None and fault.task is not None:
@@ -206,7 +204,7 @@ class MiniMaxMock:
                     task.stuck = True
                 elif fault.factor is not None:
                     task.slowdown = fault.factor
-            self.store.add(task)
+            store.add(task)
         if request.callback_url is not None:
             self.callbacks.watch(
                 task.task_id, request.callback_url, callback_dialect or self.v1_callbacks, task,

@@ -195,7 +195,7 @@ def _subject_reference(value: Any) -> tuple[tuple[str, str], ImageInfo]:
 def _resolution_and_duration(
     body: dict[str, Any], model: Model, mode: Mode, settings: Settings
 ) -> tuple[str, int]:
-    if model.legacy:  # any value is taken; the model renders its one output
+    if model.stands_for is not None:  # legacy: any value is taken; one output it renders
         return model.default_resolution, 6
     if model.series_01 and settings.legacy_01_params == "reject":
         for name in ("duration", "resolution"):
@@ -238,7 +238,8 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
     if not isinstance(model_name, str):
         raise invalid("model", f"must be a string, got {type_name(model_name)}")
     model = MODELS.get(model_name)
-    if model is None or (model.legacy and settings.legacy_models == "reject"):
+    # `model.legacy`, without the property's call (here and below).
+    if model is None or (model.stands_for is not None and settings.legacy_models == "reject"):
         raise ApiError(2013, f"invalid params, unsupported model: {model_name}", field="model")
     _check_types(body)
     mode = _mode(body, model)
@@ -275,11 +276,15 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
             "callback_url", f"{len(callback)} characters; the limit is {MAX_CALLBACK_URL}"
         )
 
-    frame = infos.get("first_frame_image") or infos.get("last_frame_image")
-    size = None
-    if frame is not None and frame.width and frame.height and mode is not _S2V:
-        size = (frame.width, frame.height)
-    width, height = output_size(resolution, size)
+    if infos:
+        frame = infos.get("first_frame_image") or infos.get("last_frame_image")
+        size = None
+        if frame is not None and frame.width and frame.height and mode is not _S2V:
+            size = (frame.width, frame.height)
+        width, height = output_size(resolution, size)
+    else:  # no image: `output_size(resolution)`, without its call
+        res = RESOLUTIONS[resolution]
+        width, height = res.width, res.height
     # Made as VideoRequest(...) makes it, without the frozen __init__'s object.__setattr__
     # per field (15 of them: about 1.3 µs a create).
     request = object.__new__(VideoRequest)

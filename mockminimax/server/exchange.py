@@ -187,7 +187,8 @@ class Exchange:
         gives it."""
         for key, value in self.scope["headers"]:
             if key == name:
-                return str(value.decode("latin-1"))
+                text: str = value.decode("latin-1")  # typed here: no str() call for mypy
+                return text
         return None
 
     @property
@@ -274,7 +275,18 @@ class Exchange:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def json_object(self, *, require_content_type: bool) -> dict[str, Any]:
-        raw = await self.body()
+        receive = self.receive
+        if (
+            type(receive) is WholeBody
+            and not receive.sent
+            and len(receive.body) <= self.mock.settings.max_body_bytes
+        ):
+            # `body()`'s first branch, without making and awaiting its coroutine (0.2 µs):
+            # a WholeBody not yet sent means the body was never read nor refused.
+            receive.sent = True
+            raw = self._body = receive.body
+        else:
+            raw = await self.body()
         if require_content_type:
             ctype = self.header(b"content-type") or ""
             if (
@@ -290,7 +302,10 @@ class Exchange:
                     field="Content-Type",
                 )
         try:
-            data = parse_body(raw)
+            # `parse_body` unrolled (one call less); it words the refusal of a non-object.
+            data: dict[str, Any] = loads(raw)
+            if type(data) is not dict:
+                data = parse_body(raw)
         except BodyError as exc:
             self.entry.request_body = raw[:_JOURNAL_TEXT_LIMIT].decode("utf-8", "replace")
             raise Problem("json", str(exc)) from None

@@ -9,7 +9,7 @@ from ..core.files import StoredFile
 from ..core.tasks import Status, Task
 from ..core.templates import is_template
 from ..core.validation import create_schema
-from .exchange import Exchange
+from .exchange import Exchange, WholeBody
 from .faults import check_rate, fault_point
 from .media import video_response
 from .schemas import Answer, Body, Link, Param, Schema, download_link_params, integer, obj, string
@@ -131,9 +131,14 @@ async def create(ex: Exchange) -> Response:
     key = mock.check_key(bearer(ex))
     body = await ex.json_object(require_content_type=mock.settings.require_json_content_type)
     request = mock.validate(body)
-    if (faulted := await fault_point(ex)) is not None:
+    # fault_point's own first exit (no rule installed, a request answered at once) and
+    # admit's (no rpm limit) taken here: no coroutine made and awaited, two calls less.
+    if (len(mock.faults) or type(ex.receive) is not WholeBody) and (
+        faulted := await fault_point(ex)
+    ) is not None:
         return faulted
-    check_rate(ex, key)  # last: only a create that will be made counts against the limit
+    if mock.limiter.rpm is not None:
+        check_rate(ex, key)  # last: only a create that will be made counts against the limit
     task = mock.create_task(request, key, "official", ex.fault)
     ex.entry.task_id = task.task_id
     return ex.json({"task_id": task.task_id, "base_resp": OK})
