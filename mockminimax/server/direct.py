@@ -160,11 +160,21 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 raw_path, query = parsed.path, parsed.query or b""
             if b"%" in raw_path:
                 return False
-            path = raw_path.decode("ascii")
+            # The path and method as the str objects made for them before (of the few
+            # paths seen): no decode, their hashes known, the same str in every journal
+            # entry instead of one more each.
+            path = _texts.get(raw_path)
+            if path is None:
+                path = raw_path.decode("ascii")
+                if len(_texts) < 256:
+                    _texts[raw_path] = path
             root_path = self.root_path
             if root_path:  # none, usually: no concatenations then
                 path = root_path + path
-            method = parser.get_method().decode("ascii")
+            raw_method = parser.get_method()
+            method = _texts.get(raw_method)
+            if method is None:
+                method = raw_method.decode("ascii")
             if not direct.head_at_once(path, method, self.headers, self._proxied, BODY_LIMIT):
                 return False
             scope = self.scope
@@ -329,6 +339,8 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
     #: framing header (the app's few names).
     _LENGTH = b"\r\ncontent-length: "
     _prefixes = {b"content-length": _LENGTH}
+    #: Request paths (up to 256 of them) and methods by their bytes; see `_take`.
+    _texts = {m: m.decode() for m in (b"GET", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS")}
     _BAD_VALUE = bytes(c for c in range(256) if HEADER_VALUE_RE.match(bytes((c,))))
 
     def _head_of(defaults: list[tuple[bytes, bytes]]) -> bytes | None:
