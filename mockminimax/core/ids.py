@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from binascii import hexlify
 from typing import NamedTuple
 
 __all__ = ["IdSource", "TaskIds", "ulid_text"]
@@ -96,10 +97,10 @@ class IdSource:
         """`label(n)` for each n, as ASCII bytes (header values), drawn at once: the same
         values as one `label` call each when every n is a multiple of 4 (`randbytes` draws
         32-bit words)."""
-        total = sum(nbytes)
+        total = nbytes[0] if len(nbytes) == 1 else sum(nbytes)
         with self._lock:
             bits = self._labels.getrandbits(total * 8)  # what `randbytes(total)` draws
-        text = bits.to_bytes(total, "little").hex().encode()
+        text = hexlify(bits.to_bytes(total, "little"))  # `.hex().encode()` in one call
         if len(nbytes) == 1:
             return [text]
         out = []

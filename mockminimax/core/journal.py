@@ -123,11 +123,11 @@ class JournalEntry:
     So may the bodies (`RawJson`)."""
 
     __slots__ = (
+        "_notes",
         "_request_body",
         "_response_body",
         "fault",
         "method",
-        "notes",
         "path",
         "raw_headers",
         "raw_query",
@@ -190,9 +190,18 @@ class JournalEntry:
         self.rejected = rejected
         self.fault = fault
         self.task_id = task_id
-        self.notes: list[str] = [] if notes is None else notes
+        self._notes = notes
         #: What the entry weighs in the journal's byte budget, set when it is appended.
         self.size = 0
+
+    @property
+    def notes(self) -> list[str]:
+        """What the mock noted on the exchange; the list is made when first asked for
+        (most entries have none: no list made and freed for them)."""
+        notes = self._notes
+        if notes is None:
+            notes = self._notes = []
+        return notes
 
     def __repr__(self) -> str:
         return (
@@ -287,8 +296,10 @@ class Journal:
         body = entry._response_body
         if body is not None:
             size += len(body.data) if type(body) is RawJson else _size(body)
-        for note in entry.notes:
-            size += len(note)
+        notes = entry._notes
+        if notes:
+            for note in notes:
+                size += len(note)
         entry.size = size
         entries = self._entries
         with self._lock:

@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope
 from .exchange import Endpoint, Exchange, Problem, add_header, dump_json, json_response
 from .surfaces import Surface
 
-__all__ = ["BODY_METHODS", "add_headers", "allowed_headers", "preflight_endpoint"]
+__all__ = ["BODY_METHODS", "add_headers", "allowed_headers", "headers_of", "preflight_endpoint"]
 
 #: Methods whose requests carry a body, and so a Content-Type the preflight must allow.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -51,6 +51,14 @@ def _requested(ex: Exchange) -> list[str]:
     raw = ex.header(b"access-control-request-headers") or ""
     names = [n.strip() for n in raw.split(",")[:_MAX_ECHOED]]
     return [n for n in names if _TOKEN.match(n)]
+
+
+def headers_of(surface: Surface) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers `add_headers` adds to `surface`'s answers when the `cors` setting is on
+    (for the endpoints to add them without a call)."""
+    if not surface.cors:
+        return ()
+    return (_ALLOW_ORIGIN, _EXPOSE) if surface.name == "official" else (_ALLOW_ORIGIN,)
 
 
 def add_headers(response: Response, ex: Exchange) -> None:

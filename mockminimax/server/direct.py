@@ -104,7 +104,35 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
         _held_keep_alive = True
         _writes: Writes
 
+        #: The scope fields uvicorn's `on_message_begin` sets that stay the same on a
+        #: connection, made on its first request.
+        _scope_start: Any = None
+
         # -- taking a request ----------------------------------------------------------
+
+        def on_message_begin(self) -> None:
+            # uvicorn's own, the scope copied from the connection's first (0.1 us less than
+            # its dict built anew); its "asgi" dict is shared, as nothing writes to it.
+            self.url = b""
+            self.expect_100_continue = False
+            headers: list[tuple[bytes, bytes]] = []
+            self.headers = headers
+            start = self._scope_start
+            if start is None:
+                start = self._scope_start = {
+                    "type": "http",
+                    "asgi": {"version": self.asgi_version, "spec_version": "2.3"},
+                    "http_version": "1.1",
+                    "server": self.server,
+                    "client": self.client,
+                    "scheme": self.scheme,
+                    "root_path": self.root_path,
+                    "headers": None,
+                    "state": None,
+                }
+            self.scope = scope = start.copy()
+            scope["headers"] = headers
+            scope["state"] = self.app_state.copy()
 
         def on_headers_complete(self) -> None:
             if not self._take():
@@ -132,8 +160,21 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 raw_path, query = parsed.path, parsed.query or b""
             if b"%" in raw_path:
                 return False
-            path = self.root_path + raw_path.decode("ascii")
-            method = parser.get_method().decode("ascii")
+            # The path and method as the str objects made for them before (of the few
+            # paths seen): no decode, their hashes known, the same str in every journal
+            # entry instead of one more each.
+            path = _texts.get(raw_path)
+            if path is None:
+                path = raw_path.decode("ascii")
+                if len(_texts) < 256:
+                    _texts[raw_path] = path
+            root_path = self.root_path
+            if root_path:  # none, usually: no concatenations then
+                path = root_path + path
+            raw_method = parser.get_method()
+            method = _texts.get(raw_method)
+            if method is None:
+                method = raw_method.decode("ascii")
             if not direct.head_at_once(path, method, self.headers, self._proxied, BODY_LIMIT):
                 return False
             scope = self.scope
@@ -142,7 +183,7 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             if version != "1.1":
                 scope["http_version"] = version
             scope["path"] = path
-            scope["raw_path"] = self.root_path.encode("ascii") + raw_path
+            scope["raw_path"] = root_path.encode("ascii") + raw_path if root_path else raw_path
             scope["query_string"] = query
             self._held = scope
             self._held_body = []
@@ -192,7 +233,9 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             """Write a plain answer as uvicorn's cycle would; False if it is not one."""
             if type(response) is not Response or response.background is not None:
                 return False
-            data = bytes(response.body)
+            data = response.body
+            if type(data) is not bytes:
+                data = bytes(data)
             writes = self._writes
             defaults = self.server_state.default_headers
             if writes.defaults is not defaults:  # uvicorn's new list, once a second
@@ -221,9 +264,8 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 content += (prefix, value)
             values = b"".join(content[3::2])
             if (
-                length is None
-                or not length.isdigit()
-                or int(length) != len(data)
+                # The length as the app writes it (any other form goes uvicorn's way).
+                length != b"%d" % len(data)
                 or len(data) > BODY_LIMIT
                 or scope["method"] == "HEAD"
                 # HEADER_VALUE_RE's characters, found faster than by the regex.
@@ -233,7 +275,11 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             if not keep_alive:
                 content.append(b"\r\nconnection: close")
             content += (b"\r\n\r\n", data)
-            self._writes.add(self.transport, b"".join(content), not keep_alive)
+            # `writes.add`, inlined (one call less).
+            pending = writes._pending
+            if not pending:
+                writes._loop.call_soon(writes.flush)
+            pending.append((self.transport, b"".join(content), not keep_alive))
             self.server_state.total_requests += 1
             if keep_alive:
                 self._answered()
@@ -293,6 +339,8 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
     #: framing header (the app's few names).
     _LENGTH = b"\r\ncontent-length: "
     _prefixes = {b"content-length": _LENGTH}
+    #: Request paths (up to 256 of them) and methods by their bytes; see `_take`.
+    _texts = {m: m.decode() for m in (b"GET", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS")}
     _BAD_VALUE = bytes(c for c in range(256) if HEADER_VALUE_RE.match(bytes((c,))))
 
     def _head_of(defaults: list[tuple[bytes, bytes]]) -> bytes | None:

@@ -122,6 +122,7 @@ class Exchange:
         "_json",
         "_params",
         "_request",
+        "_tags",
         "entry",
         "fault",
         "mock",
@@ -129,7 +130,6 @@ class Exchange:
         "route",
         "scope",
         "surface",
-        "tags",
     )
 
     def __init__(
@@ -153,7 +153,7 @@ class Exchange:
         self._json: Any = None
         #: The fault rule that fired on this request, if one did.
         self.fault: FaultRule | None = None
-        self.tags: dict[str, Any] = {}
+        self._tags: dict[str, Any] | None = None
         # Positional: keywords cost a quarter of a microsecond more here.
         self.entry = JournalEntry(
             0,  # seq
@@ -173,6 +173,15 @@ class Exchange:
         if self._request is None:
             self._request = Request(self.scope, self.receive)
         return self._request
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        """What a surface keeps on the exchange (its request ID); the dict is made when first
+        asked for (most surfaces keep nothing)."""
+        tags = self._tags
+        if tags is None:
+            tags = self._tags = {}
+        return tags
 
     @property
     def method(self) -> str:
@@ -324,7 +333,12 @@ class Exchange:
         newline: bool = False,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        data = dump_json(body, newline)
+        try:  # `dump_json`'s usual way, without its call
+            data = orjson.dumps(body, option=_ORJSON)
+        except TypeError:
+            data = dump_json(body)
+        if newline:
+            data += b"\n"
         self.entry._response_body = RawJson(data, read_answer)  # the setter, without its call
         if headers is None:
             return json_response(data, status)
@@ -397,11 +411,12 @@ def endpoint(surface: Surface, route: str, handler: Handler) -> Endpoint:
     passed their auth and body checks: a request the mock refuses touches no rule. A rule
     that breaks an answer already made is applied here, after the handler.
     """
-    from .cors import add_headers
+    from .cors import headers_of
     from .faults import Gone, after_handler
     from .guard import check_control
 
     control = surface.name == "control"
+    cors = headers_of(surface)
 
     async def run(scope: Scope, receive: Receive) -> Response:
         ex = Exchange(scope, receive, scope["app"].mock, surface, route)
@@ -417,7 +432,8 @@ def endpoint(surface: Surface, route: str, handler: Handler) -> Endpoint:
                 exc = Problem("internal", f"{type(exc).__name__}: {exc}")
             response = surface.error(exc, ex)
         surface.finish(response, ex)
-        add_headers(response, ex)
+        if cors and ex.mock.settings.cors:  # what `cors.add_headers` adds, without its call
+            response.raw_headers += cors
         if ex.fault is not None:
             response = after_handler(ex, response)
         ex.finish(response)
