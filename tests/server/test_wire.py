@@ -241,3 +241,23 @@ def test_100_continue_comes_before_the_answer(live: ServerThread) -> None:
     interim, *answer = exchange(live, head, BODY)
     assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
     assert b"".join(answer).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_under_a_root_path_the_server_answers_what_uvicorn_alone_answers() -> None:
+    """uvicorn's `root_path` goes in front of the request path: taken directly, a request
+    must get the same path (here the query route: `/v1` + `/query/...`) and answer."""
+    request = b"GET /query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+
+    async def both() -> tuple[tuple[bytes, bool], tuple[bytes, bool]]:
+        quiet: dict[str, Any] = {"access_log": False, "log_config": None, "root_path": "/v1"}
+        ours = uvicorn_config(MiniMaxMock(clock="virtual", seed=7), **quiet)
+        ours.load()
+        app = create_app(MiniMaxMock(clock="virtual", seed=7))
+        plain = Config(app, lifespan="off", server_header=False, **quiet)
+        plain.load()
+        mine = await _answer_on(ours.http_protocol_class, ours, request)
+        return mine, await _answer_on(HttpToolsProtocol, plain, request)
+
+    mine, theirs = asyncio.run(both())
+    assert b'"status_code":1000' in mine[0]  # the query route's "record not found"
+    assert mine == theirs
