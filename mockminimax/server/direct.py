@@ -41,7 +41,7 @@ class Writes:
 
     Writing each answer from inside the read callback that produced it costs the kernel
     markedly more per answer on loopback than writing a loop turn's answers one after the
-    other once the reads are done (about 5 against 10-13 µs of system time per request in
+    other once the reads are done (about 5 against 10-15 µs of system time per request in
     `benchmarks/server.py`), so the protocol hands its answers here. One per server (its
     loop): servers in several threads never share one.
     """
