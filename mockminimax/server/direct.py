@@ -160,14 +160,12 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 raw_path, query = parsed.path, parsed.query or b""
             if b"%" in raw_path:
                 return False
-            # The path and method as the str objects made for them before (of the few
-            # paths seen): no decode, their hashes known, the same str in every journal
-            # entry instead of one more each.
-            path = _texts.get(raw_path)
+            # The path and method as the str objects made for them before (the routes'
+            # own paths, kept once taken): no decode, their hashes known, the same str in
+            # every journal entry instead of one more each.
+            text = path = _texts.get(raw_path)
             if path is None:
                 path = raw_path.decode("ascii")
-                if len(_texts) < 256:
-                    _texts[raw_path] = path
             root_path = self.root_path
             if root_path:  # none, usually: no concatenations then
                 path = root_path + path
@@ -177,6 +175,8 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 method = raw_method.decode("ascii")
             if not direct.head_at_once(path, method, self.headers, self._proxied, BODY_LIMIT):
                 return False
+            if text is None and len(_texts) < 256:
+                _texts[raw_path] = path if not root_path else path[len(root_path) :]
             scope = self.scope
             scope["method"] = method
             version = parser.get_http_version()
@@ -216,8 +216,7 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
                 response, waited = start(call)
             except Exception as exc:  # `respond` answers errors itself: this is a crash
                 self.logger.error("Exception in ASGI application\n", exc_info=exc)
-                self.transport.write(_ERROR_500)
-                self.transport.close()
+                self._writes.add(self.transport, _ERROR_500, True)  # after earlier answers
                 return
             if response is PENDING:  # it waited after all: a task carries it on
 

@@ -13,9 +13,11 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from uvicorn.server import ServerState
 
 from mockminimax.core.mock import MiniMaxMock
+from mockminimax.server.app import MockApp
 from mockminimax.server.runner import ServerThread, uvicorn_config
 from tests.server.test_wire import Recorder
 
@@ -173,3 +175,36 @@ def test_an_answer_made_this_turn_goes_out_before_a_shutdown_closes_its_connecti
     (written,) = after
     assert written.startswith(b"HTTP/1.1 200 OK\r\n") and b'"status_code":1000' in written
     assert closed == [True]
+
+
+def test_a_crash_past_the_app_s_own_error_answers_is_a_logged_500_and_a_close(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`MockApp.respond` answers every error in the surface's shape; should anything still
+    escape it, the protocol answers as uvicorn does: a plain 500, logged, connection closed."""
+
+    async def broken(self: Any, scope: Any, body: bytes) -> Any:
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(MockApp, "respond", broken)
+
+    async def answer() -> tuple[list[bytes], list[bool]]:
+        config = uvicorn_config(MiniMaxMock(clock="virtual"), access_log=False, log_config=None)
+        config.load()
+        factory: Any = config.http_protocol_class
+        protocol = factory(config=config, server_state=ServerState(), app_state={})
+        transport = Recorder()
+        closed: list[bool] = []
+        transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
+        protocol.connection_made(transport)
+        protocol.data_received(query("1"))
+        while not transport.writes:
+            await asyncio.sleep(0)
+        return transport.writes, closed
+
+    writes, closed = asyncio.run(answer())
+    (written,) = writes
+    assert written.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert written.endswith(b"connection: close\r\n\r\nInternal Server Error")
+    assert closed == [True]
+    assert "broken on purpose" in caplog.text
