@@ -104,33 +104,28 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
         _held_keep_alive = True
         _writes: Writes
 
-        #: The scope fields uvicorn's `on_message_begin` sets that stay the same on a
-        #: connection, made on its first request.
+        #: The scope uvicorn's `on_message_begin` made for a connection's first request,
+        #: as it was then: what every later request's scope starts from.
         _scope_start: Any = None
+        scope: Any  # uvicorn's, per request
 
         # -- taking a request ----------------------------------------------------------
 
         def on_message_begin(self) -> None:
-            # uvicorn's own, the scope copied from the connection's first (0.1 us less than
-            # its dict built anew); its "asgi" dict is shared, as nothing writes to it.
+            # uvicorn's own on a connection's first request; after that its scope copied
+            # from the first one's start (0.1 µs less than the dict built anew; the "asgi"
+            # dict is shared, as nothing writes to it).
+            start = self._scope_start
+            if start is None:
+                super().on_message_begin()
+                self._scope_start = self.scope.copy()
+                return
             self.url = b""
             self.expect_100_continue = False
             headers: list[tuple[bytes, bytes]] = []
             self.headers = headers
-            start = self._scope_start
-            if start is None:
-                start = self._scope_start = {
-                    "type": "http",
-                    "asgi": {"version": self.asgi_version, "spec_version": "2.3"},
-                    "http_version": "1.1",
-                    "server": self.server,
-                    "client": self.client,
-                    "scheme": self.scheme,
-                    "root_path": self.root_path,
-                    "headers": None,
-                    "state": None,
-                }
-            self.scope = scope = start.copy()
+            scope: dict[str, Any] = start.copy()
+            self.scope = scope
             scope["headers"] = headers
             scope["state"] = self.app_state.copy()
 
