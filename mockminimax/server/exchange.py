@@ -235,16 +235,8 @@ class Exchange:
             return body
         if self._body_error is not None:
             raise self._body_error
-        receive = self.receive
-        if (
-            type(receive) is WholeBody
-            and not receive.sent
-            and len(receive.body) <= self.mock.settings.max_body_bytes
-        ):
-            # In whole, its Content-Length checked by the live server's protocol and
-            # within the limit: what `_read_body` returns, without a receive() (0.5 µs).
-            receive.sent = True
-            body = self._body = receive.body
+        body = self._whole_body()
+        if body is not None:
             return body
         try:
             body = self._body = await self._read_body()
@@ -252,6 +244,21 @@ class Exchange:
             self._body_error = exc
             raise
         return body
+
+    def _whole_body(self) -> bytes | None:
+        """The body of a `WholeBody` not yet read, if within the limit: what `_read_body`
+        returns, without a receive() (0.5 µs). Its Content-Length was checked by the live
+        server's protocol; a body not yet sent was never read nor refused."""
+        receive = self.receive
+        if (
+            type(receive) is WholeBody
+            and not receive.sent
+            and len(receive.body) <= self.mock.settings.max_body_bytes
+        ):
+            receive.sent = True
+            body = self._body = receive.body
+            return body
+        return None
 
     async def _read_body(self) -> bytes:
         limit = self.mock.settings.max_body_bytes
@@ -284,17 +291,9 @@ class Exchange:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def json_object(self, *, require_content_type: bool) -> dict[str, Any]:
-        receive = self.receive
-        if (
-            type(receive) is WholeBody
-            and not receive.sent
-            and len(receive.body) <= self.mock.settings.max_body_bytes
-        ):
-            # `body()`'s first branch, without making and awaiting its coroutine (0.2 µs):
-            # a WholeBody not yet sent means the body was never read nor refused.
-            receive.sent = True
-            raw = self._body = receive.body
-        else:
+        # `body()`'s whole-body branch first, without making and awaiting its coroutine.
+        raw = self._whole_body()
+        if raw is None:
             raw = await self.body()
         if require_content_type:
             ctype = self.header(b"content-type") or ""

@@ -152,19 +152,26 @@ def test_two_servers_in_two_threads_keep_their_answers_apart() -> None:
     assert (len(mocks[0].store), len(mocks[1].store)) == (400, 200)
 
 
+def on_recorder() -> tuple[Any, Recorder, list[bool]]:
+    """The live server's protocol on a recording transport (call in a running loop), and
+    the list its closes are counted in."""
+    config = uvicorn_config(MiniMaxMock(clock="virtual"), access_log=False, log_config=None)
+    config.load()
+    factory: Any = config.http_protocol_class
+    protocol = factory(config=config, server_state=ServerState(), app_state={})
+    transport = Recorder()
+    closed: list[bool] = []
+    transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
+    protocol.connection_made(transport)
+    return protocol, transport, closed
+
+
 def test_an_answer_made_this_turn_goes_out_before_a_shutdown_closes_its_connection() -> None:
     """Answers are written once the loop has read (`direct.Writes`); a shutdown in that
     same turn writes them first, then closes."""
 
     async def answer_then_shut_down() -> tuple[list[bytes], list[bytes], list[bool]]:
-        config = uvicorn_config(MiniMaxMock(clock="virtual"), access_log=False, log_config=None)
-        config.load()
-        factory: Any = config.http_protocol_class
-        protocol = factory(config=config, server_state=ServerState(), app_state={})
-        transport = Recorder()
-        closed: list[bool] = []
-        transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
-        protocol.connection_made(transport)
+        protocol, transport, closed = on_recorder()
         protocol.data_received(query("1"))
         before = list(transport.writes)  # made, not written: the loop has not turned
         protocol.shutdown()
@@ -189,14 +196,7 @@ def test_a_crash_past_the_app_s_own_error_answers_is_a_logged_500_and_a_close(
     monkeypatch.setattr(MockApp, "respond", broken)
 
     async def answer() -> tuple[list[bytes], list[bool]]:
-        config = uvicorn_config(MiniMaxMock(clock="virtual"), access_log=False, log_config=None)
-        config.load()
-        factory: Any = config.http_protocol_class
-        protocol = factory(config=config, server_state=ServerState(), app_state={})
-        transport = Recorder()
-        closed: list[bool] = []
-        transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
-        protocol.connection_made(transport)
+        protocol, transport, closed = on_recorder()
         protocol.data_received(query("1"))
         while not transport.writes:
             await asyncio.sleep(0)
