@@ -17,7 +17,6 @@ a plain one), goes through a real uvicorn cycle and task as before.
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from starlette.responses import Response
@@ -92,6 +91,7 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
     """
     import httptools
     from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE
+    from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 
     class DirectAnswers(base):  # type: ignore[misc]
         #: The `MockApp` (None: answer nothing here) and whether uvicorn's proxy-headers
@@ -139,8 +139,6 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             direct = self._direct
             if direct is None or self.limit_concurrency is not None:
                 return False
-            if self.access_log and self.access_logger.isEnabledFor(logging.INFO):
-                return False  # uvicorn's cycle writes the access line
             cycle = self.cycle
             if cycle is not None and not cycle.response_complete:
                 return False  # a request still running: uvicorn queues this one
@@ -269,6 +267,15 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             if not keep_alive:
                 content.append(b"\r\nconnection: close")
             content += (b"\r\n\r\n", data)
+            if self.access_log:  # uvicorn's access line, as its cycle writes it
+                self.access_logger.info(
+                    '%s - "%s %s HTTP/%s" %d',
+                    get_client_addr(scope),
+                    scope["method"],
+                    get_path_with_query_string(scope),
+                    scope["http_version"],
+                    response.status_code,
+                )
             # `writes.add`, inlined (one call less).
             pending = writes._pending
             if not pending:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from typing import Any
 
@@ -261,3 +262,24 @@ def test_under_a_root_path_the_server_answers_what_uvicorn_alone_answers() -> No
     mine, theirs = asyncio.run(both())
     assert b'"status_code":1000' in mine[0]  # the query route's "record not found"
     assert mine == theirs
+
+
+def test_a_direct_answer_writes_uvicorn_s_access_line(caplog: pytest.LogCaptureFixture) -> None:
+    """With the access log on (`serve`'s default, log level info), an answer the protocol
+    writes itself logs the line uvicorn's cycle would."""
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    request = b"GET /v1/query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
+
+    async def both() -> list[str]:
+        quiet: dict[str, Any] = {"log_config": None}
+        ours = uvicorn_config(MiniMaxMock(clock="virtual", seed=7), **quiet)
+        ours.load()
+        plain = Config(create_app(MiniMaxMock(clock="virtual", seed=7)), lifespan="off", **quiet)
+        plain.load()
+        await _answer_on(ours.http_protocol_class, ours, request)
+        await _answer_on(HttpToolsProtocol, plain, request)
+        return [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+
+    mine, theirs = asyncio.run(both())
+    assert mine == theirs
+    assert '"GET /v1/query/video_generation?task_id=1 HTTP/1.1" 200' in mine
