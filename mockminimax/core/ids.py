@@ -32,7 +32,7 @@ _FILE_SPAN = 9 * 10**14
 #: The first number and the count of the numbers of each length a task_id may have
 #: (`task_ids`: a lookup, not a power and a product per task).
 _RANGES = {n: (10 ** (n - 1), 9 * 10 ** (n - 1)) for n in range(1, 40)}
-#: A UUID's version nibble (4) and variant bits (10), as `_uuid` writes them.
+#: A version-4 UUID's version nibble (4) and variant bits (10), set on its 128 bits.
 _UUID_KEEP = ((1 << 128) - 1) ^ (0xF << 76) ^ (0xC << 60)
 _UUID_SET = 4 << 76 | 8 << 60
 _new_tuple = tuple.__new__
@@ -49,11 +49,6 @@ def ulid_text(value: int) -> str:
         + p[value >> 30 & 1023] + p[value >> 20 & 1023] + p[value >> 10 & 1023]
         + p[value & 1023]
     )  # fmt: skip
-
-
-def _uuid(h: str) -> str:
-    """32 hex digits as a version-4 UUID."""
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
 
 
 class TaskIds(NamedTuple):
@@ -110,15 +105,6 @@ class IdSource:
             start += 2 * n
         return out
 
-    def ulid(self, when: float) -> str:
-        """A real 26-character ULID, timestamped by the mock's clock."""
-        with self._lock:
-            tail = self._rng.getrandbits(80)
-        return ulid_text(int(when * 1000) << 80 | tail)
-
-    def uuid(self) -> str:
-        return _uuid(self.hex(16))
-
     def task_ids(self, when: float, digits: int = 15) -> TaskIds:
         """Every random ID of a new task from one draw: its `digits`-digit task_id, its
         ULID (timestamped `when`), its 15-digit file_id and the UUID of its download path."""
@@ -141,7 +127,7 @@ class IdSource:
             p[tail >> 40 & 1023], p[tail >> 30 & 1023], p[tail >> 20 & 1023],
             p[tail >> 10 & 1023], p[tail & 1023],
         ))  # fmt: skip
-        # _uuid's version and variant nibbles set on the number, its 16 bytes written as
+        # The version and variant nibbles set on the number, its 16 bytes written as
         # 8-4-4-4-12 hex digits by three `hex` calls (no 32-digit string sliced five ways).
         u = (bits >> 2 * _NUMBER_BITS + 80 & _UUID_KEEP | _UUID_SET).to_bytes(16, "big")
         uuid = f"{u[:4].hex()}-{u[4:10].hex('-', 2)}-{u[10:].hex()}"

@@ -232,11 +232,6 @@ class JournalEntry:
         self._response_body = value
 
     @property
-    def has_response_body(self) -> bool:
-        """Whether an answer body was noted (without reading a raw one)."""
-        return self._response_body is not None
-
-    @property
     def query(self) -> dict[str, str]:
         return dict(parse_qsl(self.raw_query.decode("latin-1"), keep_blank_values=True))
 
