@@ -205,14 +205,8 @@ def _serve(settings: Settings) -> int:
 def _validate(path: str, gateway: bool, settings: Settings) -> int:
     from .core.validation import BodyError, parse_body, validate_create
 
-    try:  # bytes, not text: the body parser decides what is valid UTF-8, as the server does
-        if path == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-    except OSError as exc:
-        print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
+    raw = _read(path)
+    if raw is None:
         return 2
     try:
         try:
@@ -238,11 +232,13 @@ def _openapi(indent: int) -> int:
     return 0
 
 
-def _read(path: str) -> str | None:
+def _read(path: str) -> bytes | None:
+    """The file's bytes (stdin's for `-`), or None once the failure is printed. Bytes, not
+    text: the body parser decides what is valid UTF-8, as the server does."""
     try:
         if path == "-":
-            return sys.stdin.read()
-        with open(path, encoding="utf-8") as handle:
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as handle:
             return handle.read()
     except OSError as exc:
         print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
@@ -264,7 +260,7 @@ def _validate_v2(path: str, endpoint: str, settings: Settings) -> int:
         return 2
     try:
         try:
-            body = parse_body(raw.encode())
+            body = parse_body(raw)
         except BodyError as exc:
             raise ApiError(2013, f"invalid params, {exc}") from None
         request = validate(body, settings)
