@@ -36,8 +36,10 @@ _FLAGS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Settings with a repeatable flag of their own, gathered into a tuple.
+_REPEATABLE = ("api_keys", "callback_hosts", "allowed_hosts")
 #: Settings with a flag of their own outside `_FLAGS` (repeatable, or kept off the banner).
-_LIST_FLAGS = ("api_keys", "faults", "control_token", "allowed_hosts")
+_OWN_FLAGS = (*_REPEATABLE, "faults", "control_token")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--set", dest="options", action="append", default=[], metavar="NAME=VALUE",
         help="any other setting: "
-        + ", ".join(n for n in SETTING_NAMES if n not in (*_FLAGS, *_LIST_FLAGS)),
+        + ", ".join(n for n in SETTING_NAMES if n not in (*_FLAGS, *_OWN_FLAGS)),
     )  # fmt: skip
     check = sub.add_parser("validate", help="check a create request body offline")
     check.add_argument("file", help="JSON file with the request body, or - for stdin")
@@ -113,11 +115,10 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
         if not sep:
             raise SettingsError(item, "--set takes NAME=VALUE")
         values[name.strip()] = value
-    repeatable = ("api_keys", "callback_hosts", "allowed_hosts")
-    for name in (*_FLAGS, *repeatable, "control_token"):
+    for name in (*_FLAGS, *_REPEATABLE, "control_token"):
         given = getattr(args, name)
         if given is not None:
-            values[name] = tuple(given) if name in repeatable else given
+            values[name] = tuple(given) if name in _REPEATABLE else given
     if args.faults is not None:
         values["faults"] = tuple(_fault(text) for text in args.faults)
     base = Settings().merged(read_config(args.config)) if args.config else Settings()
