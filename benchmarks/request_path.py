@@ -43,18 +43,16 @@ CONNECTIONS = 32
 
 
 class Keep(asyncio.Transport):
-    """A transport that counts writes and keeps the bytes of the last answer (its head and
-    body may come in two writes)."""
+    """A transport that keeps the bytes of the last answer (its head and body may come in
+    two writes)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.kept = b""
-        self.writes = 0
 
     def write(self, data: Any) -> None:
         data = bytes(data)
         self.kept = data if data.startswith(b"HTTP/") else self.kept + data
-        self.writes += 1
 
     def answer(self) -> bytes | None:
         """The body of the last answer once it is whole."""

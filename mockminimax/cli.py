@@ -36,8 +36,10 @@ _FLAGS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Settings with a repeatable flag of their own, gathered into a tuple.
+_REPEATABLE = ("api_keys", "callback_hosts", "allowed_hosts")
 #: Settings with a flag of their own outside `_FLAGS` (repeatable, or kept off the banner).
-_LIST_FLAGS = ("api_keys", "faults", "control_token", "allowed_hosts")
+_OWN_FLAGS = (*_REPEATABLE, "faults", "control_token")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--set", dest="options", action="append", default=[], metavar="NAME=VALUE",
         help="any other setting: "
-        + ", ".join(n for n in SETTING_NAMES if n not in (*_FLAGS, *_LIST_FLAGS)),
+        + ", ".join(n for n in SETTING_NAMES if n not in (*_FLAGS, *_OWN_FLAGS)),
     )  # fmt: skip
     check = sub.add_parser("validate", help="check a create request body offline")
     check.add_argument("file", help="JSON file with the request body, or - for stdin")
@@ -113,11 +115,10 @@ def settings_from_args(args: argparse.Namespace, environ: dict[str, str] | None 
         if not sep:
             raise SettingsError(item, "--set takes NAME=VALUE")
         values[name.strip()] = value
-    repeatable = ("api_keys", "callback_hosts", "allowed_hosts")
-    for name in (*_FLAGS, *repeatable, "control_token"):
+    for name in (*_FLAGS, *_REPEATABLE, "control_token"):
         given = getattr(args, name)
         if given is not None:
-            values[name] = tuple(given) if name in repeatable else given
+            values[name] = tuple(given) if name in _REPEATABLE else given
     if args.faults is not None:
         values["faults"] = tuple(_fault(text) for text in args.faults)
     base = Settings().merged(read_config(args.config)) if args.config else Settings()
@@ -205,14 +206,8 @@ def _serve(settings: Settings) -> int:
 def _validate(path: str, gateway: bool, settings: Settings) -> int:
     from .core.validation import BodyError, parse_body, validate_create
 
-    try:  # bytes, not text: the body parser decides what is valid UTF-8, as the server does
-        if path == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-    except OSError as exc:
-        print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
+    raw = _read(path)
+    if raw is None:
         return 2
     try:
         try:
@@ -238,11 +233,13 @@ def _openapi(indent: int) -> int:
     return 0
 
 
-def _read(path: str) -> str | None:
+def _read(path: str) -> bytes | None:
+    """The file's bytes (stdin's for `-`), or None once the failure is printed. Bytes, not
+    text: the body parser decides what is valid UTF-8, as the server does."""
     try:
         if path == "-":
-            return sys.stdin.read()
-        with open(path, encoding="utf-8") as handle:
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as handle:
             return handle.read()
     except OSError as exc:
         print(f"mockminimax: cannot read {path}: {exc.strerror}", file=sys.stderr)
@@ -264,7 +261,7 @@ def _validate_v2(path: str, endpoint: str, settings: Settings) -> int:
         return 2
     try:
         try:
-            body = parse_body(raw.encode())
+            body = parse_body(raw)
         except BodyError as exc:
             raise ApiError(2013, f"invalid params, {exc}") from None
         request = validate(body, settings)

@@ -37,6 +37,7 @@ __all__ = [
     "SyncASGITransport",
     "asgi_scope",
     "call_app",
+    "respond",
     "run_now",
 ]
 
@@ -124,6 +125,23 @@ async def call_app(
     return status, headers, parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+async def respond(
+    app: ASGIApp,
+    request: httpx.Request,
+    scope: dict[str, Any],
+    body: bytes,
+    *,
+    raise_errors: bool = True,
+) -> httpx.Response:
+    """`call_app` answering `request` (as `scope` and `body`) on the running loop; a
+    connection fault raised as the httpx error a socket would have given."""
+    try:
+        status, headers, content = await call_app(app, scope, body, raise_errors=raise_errors)
+    except ConnectionFault as fault:
+        raise to_httpx_error(fault, request) from None
+    return httpx.Response(status, headers=headers, content=content, request=request)
+
+
 def run_now(
     app: ASGIApp, scope: dict[str, Any], body: bytes, loop: asyncio.AbstractEventLoop
 ) -> Answer | None:
@@ -146,13 +164,7 @@ class AsyncASGITransport(httpx.ASGITransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         scope = asgi_scope(request, self.client, root_path=self.root_path)
-        try:
-            status, headers, content = await call_app(
-                self.app, scope, body, raise_errors=self.raise_app_exceptions
-            )
-        except ConnectionFault as fault:
-            raise to_httpx_error(fault, request) from None
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        return await respond(self.app, request, scope, body, raise_errors=self.raise_app_exceptions)
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -194,9 +206,13 @@ class SyncASGITransport(httpx.BaseTransport):
             return self._portal
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
+        return self.respond(request, asgi_scope(request, self.client), request.read())
+
+    def respond(self, request: httpx.Request, scope: dict[str, Any], body: bytes) -> httpx.Response:
+        """The app's answer to `request` (as `scope` and `body`); a connection fault
+        raised as the httpx error a socket would have given."""
         try:
-            status, headers, content = self.call(asgi_scope(request, self.client), body)
+            status, headers, content = self.call(scope, body)
         except ConnectionFault as fault:
             raise to_httpx_error(fault, request) from None
         return httpx.Response(status, headers=headers, content=content, request=request)

@@ -8,7 +8,7 @@ router therefore notes which kind of resolution is under way (a context variable
 `MiniMaxRouter.resolve`/`aresolve`), and the side effect answers a sync client through
 `SyncASGITransport` (right away when nothing can delay the answer, else on an event loop
 of the calling thread's own) or hands an async client a coroutine running the app on the
-client's own loop (`inprocess.call_app`). Either way a connection fault becomes the httpx
+client's own loop (`inprocess.respond`). Either way a connection fault becomes the httpx
 error a socket would give (`core.faults.to_httpx_error`), so a fault rule reads the same
 under either fixture.
 """
@@ -24,10 +24,9 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute, Route, RouteList
 
-from .core.faults import ConnectionFault, to_httpx_error
 from .core.hosts import CDN_URL, MINIMAX_HOSTS, UNMATCHED_MODES
 from .core.mock import MiniMaxMock
-from .inprocess import SyncASGITransport, asgi_scope, call_app
+from .inprocess import SyncASGITransport, asgi_scope, respond
 from .plugin.guard import is_loopback
 from .server.app import create_app
 
@@ -176,7 +175,7 @@ class InProcess:
             # dropped.
             scope = asgi_scope(request, _CLIENT, path)
             if _ASYNC.get():
-                return self._send_async(scope, request)
+                return respond(self.app, request, scope, request.content)
             return self._send_sync(scope, request)
 
         return forward
@@ -184,18 +183,7 @@ class InProcess:
     def _send_sync(self, scope: dict[str, Any], request: httpx.Request) -> httpx.Response:
         if self._sync is None:
             self._sync = SyncASGITransport(self.app, _CLIENT)
-        try:
-            status, headers, content = self._sync.call(scope, request.content)
-        except ConnectionFault as fault:  # a connection fault, as the client's own error
-            raise to_httpx_error(fault, request) from None
-        return httpx.Response(status, headers=headers, content=content, request=request)
-
-    async def _send_async(self, scope: dict[str, Any], request: httpx.Request) -> httpx.Response:
-        try:
-            status, headers, content = await call_app(self.app, scope, request.content)
-        except ConnectionFault as fault:
-            raise to_httpx_error(fault, request) from None
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        return self._sync.respond(request, scope, request.content)
 
 
 def _unmatched(

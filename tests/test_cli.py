@@ -29,6 +29,7 @@ import pytest
 
 from mockminimax._version import __version__
 from mockminimax.core.mock import MiniMaxMock
+from mockminimax.core.settings import SETTING_NAMES
 from tests.conftest import app_client
 from tests.helpers import SEED_REQUESTS
 
@@ -615,6 +616,22 @@ def test_validate_gateway_follows_the_gateway_profile() -> None:
     code = run_cli("validate", "--gateway", "-", stdin=text, env=env)
     assert code.returncode == 0, code.stderr
     assert json.loads(code.stdout)["prompt_optimizer"] is False  # the fork maps it
+
+
+def test_set_offers_every_setting_without_a_flag_of_its_own() -> None:
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    head, _, tail = text.partition("any other setting: ")
+    listed = set(re.findall(r"[a-z0-9_]+", tail))
+    flags = set(re.findall(r"--([a-z-]+)", head))
+
+    def own_flag(name: str) -> bool:  # --api-key for api_keys, --fault for faults
+        flag = name.replace("_", "-")
+        return flag in flags or flag.removesuffix("s") in flags
+
+    for name in SETTING_NAMES:
+        assert (name in listed) != own_flag(name), name
 
 
 def test_validate_missing_file_exits_2(tmp_path: Path) -> None:

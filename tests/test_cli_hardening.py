@@ -113,21 +113,31 @@ def test_stop_with_delayed_and_stalled_requests_in_flight(sig: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw, gateway, named",
+    "raw, flag, named",
     [
-        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a \xff cat"}', False, "UTF-8"),
-        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a \\ud800 cat"}', True, "prompt"),
-        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a", "duration": NaN}', False, "duration"),
+        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a \xff cat"}', None, "UTF-8"),
+        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a \\ud800 cat"}', "--gateway", "prompt"),
+        (b'{"model": "MiniMax-Hailuo-2.3", "prompt": "a", "duration": NaN}', None, "duration"),
+        (
+            b'{"model": "MiniMax-H3", "content": [{"type": "text", "text": "a \xff"}]}',
+            "--v2",
+            "UTF-8",
+        ),
     ],
 )
 def test_validate_reads_bytes_as_the_server_does(
-    tmp_path: Path, raw: bytes, gateway: bool, named: str
+    tmp_path: Path, raw: bytes, flag: str | None, named: str
 ) -> None:
     body = tmp_path / "body.json"
     body.write_bytes(raw)
-    result = run_cli("validate", str(body), *(("--gateway",) if gateway else ()))
+    result = run_cli("validate", str(body), *((flag,) if flag else ()))
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     answer = json.loads(result.stdout)
-    message = answer["message"] if gateway else answer["base_resp"]["status_msg"]
+    if flag == "--gateway":
+        message = answer["message"]
+    elif flag == "--v2":
+        message = answer["error"]["message"]
+    else:
+        message = answer["base_resp"]["status_msg"]
     assert named in message

@@ -47,11 +47,9 @@ def is_loopback(host: object) -> bool:
     this machine without a lookup: loopback and unspecified addresses, `localhost`."""
     if host is None:  # a passive (bind) lookup
         return True
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    if not isinstance(host, str):
+    name = _name(host)
+    if name is None:
         return False
-    name = host.strip().rstrip(".").lower()
     if name in ("", "localhost"):
         return True
     try:
@@ -61,6 +59,14 @@ def is_loopback(host: object) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_loopback or address.is_unspecified
+
+
+def _name(host: object) -> str | None:
+    """`host` as compared: text, trimmed, without a trailing dot, lower case; None when
+    it is neither text nor bytes."""
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return host.strip().rstrip(".").lower() if isinstance(host, str) else None
 
 
 def _refuse(what: str, host: object, port: object) -> NetworkBlockedError:
@@ -77,11 +83,7 @@ _allowed: set[str] = set()
 
 
 def _permitted(host: object) -> bool:
-    if is_loopback(host):
-        return True
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    return isinstance(host, str) and host.strip().rstrip(".").lower() in _allowed
+    return is_loopback(host) or _name(host) in _allowed
 
 
 def _guard_lookup(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,7 +140,7 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
         if _active == 0:
             _install()
             _allowed.clear()
-        _allowed.update(h.strip().rstrip(".").lower() for h in allow if h.strip())
+        _allowed.update(name for host in allow if (name := _name(host)))
         _active += 1
     try:
         yield

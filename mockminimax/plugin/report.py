@@ -6,8 +6,6 @@ journal reaches the reader without a test having asserted on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from ..control import MiniMaxControl
 
 __all__ = ["describe", "section_title"]
@@ -34,7 +32,8 @@ def describe(control: MiniMaxControl) -> str:
     dropped = journal.dropped + max(0, hidden)
     if dropped:
         lines.append(f"  ({dropped} older requests not shown)")
-    rules = {r.id: r for r in control.faults}
+    faults = list(control.faults)
+    rules = {r.id: r for r in faults}
     for record in log[-MAX_LISTED:]:
         line = f"  {record.summary}"
         rule = rules.get(record.fault or "")
@@ -43,19 +42,11 @@ def describe(control: MiniMaxControl) -> str:
         lines.append(line)
     if not log:
         lines.append("  (no requests)")
-    lines.extend(_rules(control.faults))
+    if faults:
+        lines.append("fault rules:")
+        lines.extend(f"  {rule!r}" for rule in faults)
     return "\n".join(lines)
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _rules(rules: Iterable[object]) -> list[str]:
-    listed = list(rules)
-    if not listed:
-        return []
-    out = ["fault rules:"]
-    for rule in listed:
-        out.append(f"  {rule!r}")
-    return out

@@ -3,34 +3,29 @@ whatever JSON, query or path a client sends, the answer is the surface's own sha
 a 5xx of ours, and what the mock then keeps still answers as strict JSON.
 
 Hypothesis draws the inputs; the examples per test are few enough for `make test`. A
-longer run: `MOCKMINIMAX_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest
-tests/server/test_fuzz_new_surfaces.py`.
+longer run, as for the other fuzz tests (`fuzzing.fuzz_settings`): `MOCKMINIMAX_FUZZ_EXAMPLES=30
+.venv/bin/python -m pytest tests/server/test_fuzz_new_surfaces.py` (30 times as many).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from mockminimax.core.mock import MiniMaxMock
 
 from ..conftest import AUTH, app_client
+from .fuzzing import fuzz_settings
 
-FUZZ = settings(
-    max_examples=int(os.environ.get("MOCKMINIMAX_FUZZ_EXAMPLES", "60")),
-    deadline=None,
-    derandomize=True,
-    database=None,  # nothing written to the work tree
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+#: Scaled by MOCKMINIMAX_FUZZ_EXAMPLES as every fuzz test is (`make fuzz`).
+FUZZ = fuzz_settings(60)
 
 #: Strings a careless or hostile client sends: odd digits, surrogate-free odd code points,
 #: long runs, URL-ish and ID-ish text.
