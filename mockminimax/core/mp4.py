@@ -2,9 +2,10 @@
 
 The mock must hand out genuine MP4 files that players and FFmpeg accept, without depending
 on ffmpeg (or any native encoder) at runtime and without encoding per request.  No real
-encoding is needed: the video repeats one raw picture (`core/h264.py`) and the audio is
-silence (`core/aac.py`), so rendering is a handful of byte joins, fast enough that each
-distinct shape is simply rendered once and cached by the caller (`core/videos.py`).
+encoding is needed: the video repeats one raw picture (`core/h264.py`) and the audio repeats
+the three frames of a steady tone (`core/aac.py`), so rendering is a handful of byte joins,
+fast enough that each distinct shape is simply rendered once and cached by the caller
+(`core/videos.py`).
 
 This module holds only the container: ``ftyp``, ``moov`` (one video track, and an audio
 track when asked), then ``mdat``, laid out for progressive playback.
@@ -273,10 +274,11 @@ def render_mp4(width: int, height: int, frames: int, fps: int = 24, audio: bool 
     """Render an H.264 (Constrained Baseline) MP4 showing static vertical colour bars.
 
     ``width`` and ``height`` must be even and within 16..4096; ``frames`` and ``fps`` must be
-    positive.  With ``audio``, the file also carries a stereo AAC-LC track of silence at
-    48 kHz, as long as the video to the nearest sample, its chunks interleaved with the
-    video's second by second.  The output is deterministic (all MP4 timestamps are zero) and
-    laid out for progressive playback (``ftyp``, ``moov``, then ``mdat``).
+    positive.  With ``audio``, the file also carries a stereo AAC-LC track of a 1 kHz tone
+    at 48 kHz (one silent frame, then the tone), as long as the video to the nearest sample,
+    its chunks interleaved with the video's second by second.  The output is deterministic
+    (all MP4 timestamps are zero) and laid out for progressive playback (``ftyp``, ``moov``,
+    then ``mdat``).
 
     Raises:
         ValueError: if an argument is out of range.
