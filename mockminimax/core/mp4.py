@@ -97,6 +97,7 @@ def _video_trak(
     frames: int,
     fps: int,
     stream: H264Stream,
+    sizes: Sequence[int],
     duration_ms: int,
     chunk_counts: Sequence[int],
     chunk_offsets: Sequence[int],
@@ -132,7 +133,7 @@ def _video_trak(
         avcc,
         _box(b"pasp", struct.pack(">II", 1, 1)),
     )
-    stsc, stsz, stco = _sample_tables(stream.sample_sizes, chunk_counts, chunk_offsets)
+    stsc, stsz, stco = _sample_tables(sizes, chunk_counts, chunk_offsets)
     stbl = _box(
         b"stbl",
         _full_box(b"stsd", 0, 0, struct.pack(">I", 1), avc1),
@@ -148,11 +149,11 @@ def _video_trak(
 
 def _audio_trak(
     track: AacTrack,
+    sizes: Sequence[int],
     duration_ms: int,
     chunk_counts: Sequence[int],
     chunk_offsets: Sequence[int],
 ) -> bytes:
-    sizes = [len(frame) for frame in track.frames]
     count = len(sizes)
     last = track.samples - (count - 1) * FRAME_SAMPLES  # the final frame's real length
     avg_bitrate = round(sum(sizes) * 8 * track.sample_rate / track.samples)
@@ -298,11 +299,15 @@ def render_mp4(width: int, height: int, frames: int, fps: int = 24, audio: bool 
             counts[kind].append(n)
             offsets[kind].append(base)
             base += size
-        traks = [_video_trak(width, height, frames, fps, stream, video_ms, counts[0], offsets[0])]
+        traks = [
+            _video_trak(
+                width, height, frames, fps, stream, sample_sizes[0], video_ms, counts[0], offsets[0]
+            )
+        ]
         movie_ms = video_ms
         if track is not None:
             audio_ms = _ms(track.samples, track.sample_rate)
-            traks.append(_audio_trak(track, audio_ms, counts[1], offsets[1]))
+            traks.append(_audio_trak(track, sample_sizes[1], audio_ms, counts[1], offsets[1]))
             movie_ms = max(movie_ms, audio_ms)
         return _box(b"moov", _mvhd(movie_ms, len(traks) + 1), *traks)
 
