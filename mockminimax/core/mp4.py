@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from .aac import FRAME_SAMPLES, SAMPLE_RATE, AacTrack, encode_tone
+from .aac import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE, AacTrack, encode_tone
 from .h264 import H264Stream, encode_bars
 
 __all__ = ["render_mp4"]
@@ -156,8 +156,8 @@ def _audio_trak(
 ) -> bytes:
     count = len(sizes)
     last = track.samples - (count - 1) * FRAME_SAMPLES  # the final frame's real length
-    avg_bitrate = round(sum(sizes) * 8 * track.sample_rate / track.samples)
-    max_bitrate = max(avg_bitrate, max(sizes) * 8 * track.sample_rate // FRAME_SAMPLES)
+    avg_bitrate = round(sum(sizes) * 8 * SAMPLE_RATE / track.samples)
+    max_bitrate = max(avg_bitrate, max(sizes) * 8 * SAMPLE_RATE // FRAME_SAMPLES)
     esds = _full_box(
         b"esds",
         0,
@@ -180,8 +180,8 @@ def _audio_trak(
         b"mp4a",
         struct.pack(">6xH", 1),  # data_reference_index
         bytes(8),  # version 0 sound description: reserved
-        struct.pack(">HHHH", track.channels, 16, 0, 0),  # channelcount, samplesize
-        struct.pack(">I", track.sample_rate << 16),  # 16.16 fixed point
+        struct.pack(">HHHH", CHANNELS, 16, 0, 0),  # channelcount, samplesize
+        struct.pack(">I", SAMPLE_RATE << 16),  # 16.16 fixed point
         esds,
     )
     stsc, stsz, stco = _sample_tables(sizes, chunk_counts, chunk_offsets)
@@ -198,7 +198,7 @@ def _audio_trak(
         b"mdhd",
         0,
         0,
-        struct.pack(">IIIIHH", 0, 0, track.sample_rate, track.samples, _LANGUAGE_UND, 0),
+        struct.pack(">IIIIHH", 0, 0, SAMPLE_RATE, track.samples, _LANGUAGE_UND, 0),
     )
     hdlr = _full_box(b"hdlr", 0, 0, struct.pack(">I4s12x", 0, b"soun"), b"SoundHandler\x00")
     smhd = _full_box(b"smhd", 0, 0, bytes(4))  # balance, reserved
@@ -263,7 +263,7 @@ def _chunks(frames: int, fps: int, track: AacTrack | None) -> list[_Chunk]:
         end = min(start + fps, frames)
         stop = len(track.frames)
         if end < frames:  # audio frame j starts at j*1024/rate s, the second ends at end/fps s
-            stop = min(stop, -(-end * track.sample_rate // (FRAME_SAMPLES * fps)))
+            stop = min(stop, -(-end * SAMPLE_RATE // (FRAME_SAMPLES * fps)))
         if stop > next_audio:  # a short last second may start no audio frame
             chunks.append((1, next_audio, stop - next_audio))
             next_audio = stop
@@ -306,7 +306,7 @@ def render_mp4(width: int, height: int, frames: int, fps: int = 24, audio: bool 
         ]
         movie_ms = video_ms
         if track is not None:
-            audio_ms = _ms(track.samples, track.sample_rate)
+            audio_ms = _ms(track.samples, SAMPLE_RATE)
             traks.append(_audio_trak(track, sample_sizes[1], audio_ms, counts[1], offsets[1]))
             movie_ms = max(movie_ms, audio_ms)
         return _box(b"moov", _mvhd(movie_ms, len(traks) + 1), *traks)
