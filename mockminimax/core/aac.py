@@ -169,13 +169,12 @@ def _tone_frames() -> tuple[bytes, ...]:
 class AacTrack:
     """An AAC-LC track in MP4 form: the decoder config and raw frames (no ADTS headers).
 
-    ``samples`` is the track's length per channel; the last frame may hold fewer real samples
-    than ``FRAME_SAMPLES``, which the container's sample durations say.
+    Every track has ``CHANNELS`` channels at ``SAMPLE_RATE``.  ``samples`` is the track's
+    length per channel; the last frame may hold fewer real samples than ``FRAME_SAMPLES``,
+    which the container's sample durations say.
     """
 
     config: bytes
-    sample_rate: int
-    channels: int
     samples: int
     frames: list[bytes]
 
@@ -187,4 +186,4 @@ def encode_tone(samples: int) -> AacTrack:
     count = -(-samples // FRAME_SAMPLES)
     tone = _tone_frames()
     frames = [_frame(0, None)] + [tone[i % len(tone)] for i in range(count - 1)]
-    return AacTrack(_audio_specific_config(), SAMPLE_RATE, CHANNELS, samples, frames)
+    return AacTrack(_audio_specific_config(), samples, frames)

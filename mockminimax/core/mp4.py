@@ -2,9 +2,10 @@
 
 The mock must hand out genuine MP4 files that players and FFmpeg accept, without depending
 on ffmpeg (or any native encoder) at runtime and without encoding per request.  No real
-encoding is needed: the video repeats one raw picture (`core/h264.py`) and the audio is
-silence (`core/aac.py`), so rendering is a handful of byte joins, fast enough that each
-distinct shape is simply rendered once and cached by the caller (`core/videos.py`).
+encoding is needed: the video repeats one raw picture (`core/h264.py`) and the audio repeats
+the three frames of a steady tone (`core/aac.py`), so rendering is a handful of byte joins,
+fast enough that each distinct shape is simply rendered once and cached by the caller
+(`core/videos.py`).
 
 This module holds only the container: ``ftyp``, ``moov`` (one video track, and an audio
 track when asked), then ``mdat``, laid out for progressive playback.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from .aac import FRAME_SAMPLES, SAMPLE_RATE, AacTrack, encode_tone
+from .aac import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE, AacTrack, encode_tone
 from .h264 import H264Stream, encode_bars
 
 __all__ = ["render_mp4"]
@@ -96,6 +97,7 @@ def _video_trak(
     frames: int,
     fps: int,
     stream: H264Stream,
+    sizes: Sequence[int],
     duration_ms: int,
     chunk_counts: Sequence[int],
     chunk_offsets: Sequence[int],
@@ -131,7 +133,7 @@ def _video_trak(
         avcc,
         _box(b"pasp", struct.pack(">II", 1, 1)),
     )
-    stsc, stsz, stco = _sample_tables(stream.sample_sizes, chunk_counts, chunk_offsets)
+    stsc, stsz, stco = _sample_tables(sizes, chunk_counts, chunk_offsets)
     stbl = _box(
         b"stbl",
         _full_box(b"stsd", 0, 0, struct.pack(">I", 1), avc1),
@@ -147,15 +149,15 @@ def _video_trak(
 
 def _audio_trak(
     track: AacTrack,
+    sizes: Sequence[int],
     duration_ms: int,
     chunk_counts: Sequence[int],
     chunk_offsets: Sequence[int],
 ) -> bytes:
-    sizes = [len(frame) for frame in track.frames]
     count = len(sizes)
     last = track.samples - (count - 1) * FRAME_SAMPLES  # the final frame's real length
-    avg_bitrate = round(sum(sizes) * 8 * track.sample_rate / track.samples)
-    max_bitrate = max(avg_bitrate, max(sizes) * 8 * track.sample_rate // FRAME_SAMPLES)
+    avg_bitrate = round(sum(sizes) * 8 * SAMPLE_RATE / track.samples)
+    max_bitrate = max(avg_bitrate, max(sizes) * 8 * SAMPLE_RATE // FRAME_SAMPLES)
     esds = _full_box(
         b"esds",
         0,
@@ -178,8 +180,8 @@ def _audio_trak(
         b"mp4a",
         struct.pack(">6xH", 1),  # data_reference_index
         bytes(8),  # version 0 sound description: reserved
-        struct.pack(">HHHH", track.channels, 16, 0, 0),  # channelcount, samplesize
-        struct.pack(">I", track.sample_rate << 16),  # 16.16 fixed point
+        struct.pack(">HHHH", CHANNELS, 16, 0, 0),  # channelcount, samplesize
+        struct.pack(">I", SAMPLE_RATE << 16),  # 16.16 fixed point
         esds,
     )
     stsc, stsz, stco = _sample_tables(sizes, chunk_counts, chunk_offsets)
@@ -196,7 +198,7 @@ def _audio_trak(
         b"mdhd",
         0,
         0,
-        struct.pack(">IIIIHH", 0, 0, track.sample_rate, track.samples, _LANGUAGE_UND, 0),
+        struct.pack(">IIIIHH", 0, 0, SAMPLE_RATE, track.samples, _LANGUAGE_UND, 0),
     )
     hdlr = _full_box(b"hdlr", 0, 0, struct.pack(">I4s12x", 0, b"soun"), b"SoundHandler\x00")
     smhd = _full_box(b"smhd", 0, 0, bytes(4))  # balance, reserved
@@ -261,7 +263,7 @@ def _chunks(frames: int, fps: int, track: AacTrack | None) -> list[_Chunk]:
         end = min(start + fps, frames)
         stop = len(track.frames)
         if end < frames:  # audio frame j starts at j*1024/rate s, the second ends at end/fps s
-            stop = min(stop, -(-end * track.sample_rate // (FRAME_SAMPLES * fps)))
+            stop = min(stop, -(-end * SAMPLE_RATE // (FRAME_SAMPLES * fps)))
         if stop > next_audio:  # a short last second may start no audio frame
             chunks.append((1, next_audio, stop - next_audio))
             next_audio = stop
@@ -273,10 +275,11 @@ def render_mp4(width: int, height: int, frames: int, fps: int = 24, audio: bool 
     """Render an H.264 (Constrained Baseline) MP4 showing static vertical colour bars.
 
     ``width`` and ``height`` must be even and within 16..4096; ``frames`` and ``fps`` must be
-    positive.  With ``audio``, the file also carries a stereo AAC-LC track of silence at
-    48 kHz, as long as the video to the nearest sample, its chunks interleaved with the
-    video's second by second.  The output is deterministic (all MP4 timestamps are zero) and
-    laid out for progressive playback (``ftyp``, ``moov``, then ``mdat``).
+    positive.  With ``audio``, the file also carries a stereo AAC-LC track of a 1 kHz tone
+    at 48 kHz (one silent frame, then the tone), as long as the video to the nearest sample,
+    its chunks interleaved with the video's second by second.  The output is deterministic
+    (all MP4 timestamps are zero) and laid out for progressive playback (``ftyp``, ``moov``,
+    then ``mdat``).
 
     Raises:
         ValueError: if an argument is out of range.
@@ -296,11 +299,15 @@ def render_mp4(width: int, height: int, frames: int, fps: int = 24, audio: bool 
             counts[kind].append(n)
             offsets[kind].append(base)
             base += size
-        traks = [_video_trak(width, height, frames, fps, stream, video_ms, counts[0], offsets[0])]
+        traks = [
+            _video_trak(
+                width, height, frames, fps, stream, sample_sizes[0], video_ms, counts[0], offsets[0]
+            )
+        ]
         movie_ms = video_ms
         if track is not None:
-            audio_ms = _ms(track.samples, track.sample_rate)
-            traks.append(_audio_trak(track, audio_ms, counts[1], offsets[1]))
+            audio_ms = _ms(track.samples, SAMPLE_RATE)
+            traks.append(_audio_trak(track, sample_sizes[1], audio_ms, counts[1], offsets[1]))
             movie_ms = max(movie_ms, audio_ms)
         return _box(b"moov", _mvhd(movie_ms, len(traks) + 1), *traks)
 

@@ -8,6 +8,7 @@ go first, and a file bigger than the whole budget is served but not kept.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -51,8 +52,17 @@ class VideoLibrary:
     def peek(
         self, width: int, height: int, frames: int, fps: int = FPS, audio: bool = False
     ) -> Video | None:
-        """The cached file, or None: lets the async server render misses off its loop."""
-        return self._cache.get((width, height, frames, fps, audio))
+        """The cached file, or None: lets the async server render misses off its loop.
+
+        Lock-free (a render may hold the lock for a while), but a hit counts as a use.
+        """
+        key: _Key = (width, height, frames, fps, audio)
+        video = self._cache.get(key)
+        if video is not None:
+            # A render in another thread may have evicted it meanwhile.
+            with contextlib.suppress(KeyError):
+                self._cache.move_to_end(key)
+        return video
 
     def get(
         self, width: int, height: int, frames: int, fps: int = FPS, audio: bool = False

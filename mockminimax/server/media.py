@@ -29,21 +29,21 @@ _HEADERS = {
     "Content-Disposition": 'attachment; filename="output.mp4"',
 }
 _RANGE_HEADER = {"Content-Range": "bytes START-END/SIZE"}
+_UNSATISFIABLE = Answer("the Range lies past the end: no body", NO_CONTENT,
+                        {"Content-Range": "bytes */SIZE"})  # fmt: skip
 #: What the OpenAPI document says a video route answers.
 VIDEO_ANSWERS = {
     200: Answer("the MP4 (H.264), whole", _MP4, _HEADERS),
     206: Answer("one byte range of it (a single Range: bytes=...)", _MP4,
                 {**_HEADERS, **_RANGE_HEADER}),
-    416: Answer("the Range lies past the end: no body", NO_CONTENT,
-                {"Content-Range": "bytes */SIZE"}),
+    416: _UNSATISFIABLE,
 }  # fmt: skip
 _ANY = {"*/*": {"type": "string", "description": "the bytes as uploaded, its media type"}}
 #: What the OpenAPI document says a route serving an upload's bytes answers.
 BYTES_ANSWERS = {
     200: Answer("the file, whole", _ANY),
     206: Answer("one byte range of it", _ANY, _RANGE_HEADER),
-    416: Answer("the Range lies past the end: no body", NO_CONTENT,
-                {"Content-Range": "bytes */SIZE"}),
+    416: _UNSATISFIABLE,
 }  # fmt: skip
 #: A route serving a generated video or an upload by file_id (V1's retrieve_content).
 FILE_CONTENT_ANSWERS = {

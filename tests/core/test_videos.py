@@ -49,6 +49,16 @@ def test_bounded_by_count() -> None:
     assert lib.peek(64, 48, 1) is first
 
 
+def test_a_peek_hit_counts_as_a_use() -> None:
+    lib = VideoLibrary(capacity=2)
+    first = lib.get(64, 48, 1)
+    lib.get(64, 48, 2)
+    assert lib.peek(64, 48, 1) is first  # how the server finds a file: now the most recent
+    lib.get(64, 48, 3)
+    assert lib.peek(64, 48, 2) is None
+    assert lib.peek(64, 48, 1) is first
+
+
 def test_bounded_by_bytes() -> None:
     size = len(render_mp4(320, 240, 1))
     lib = VideoLibrary(max_bytes=2 * size + size // 2)

@@ -127,6 +127,22 @@ def test_unsatisfiable_range_is_416(client: httpx.Client, beyond: int) -> None:
     assert answer.content == b""
 
 
+def test_range_positions_of_any_length(client: httpx.Client) -> None:
+    """Positions longer than int() converts (4,300 digits) are past the end, not a crash."""
+    url = finished_url(client)
+    full = client.get(url).content
+    size, far = len(full), "9" * 5000
+    for spec in (f"bytes=0-{far}", f"bytes=-{far}"):
+        answer = client.get(url, headers={"Range": spec})
+        assert answer.status_code == 206
+        assert answer.headers["content-range"] == f"bytes 0-{size - 1}/{size}"
+        assert answer.content == full
+    past = client.get(url, headers={"Range": f"bytes={far}-"})
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{size}"
+    backwards = client.get(url, headers={"Range": f"bytes={far}-5"})
+    assert backwards.status_code == 200 and backwards.content == full
+
+
 @pytest.mark.parametrize("spec", ["bytes=0-9,20-29", "bytes=5-2", "items=0-9", "bytes=x-"])
 def test_multi_backwards_or_malformed_range_gets_the_whole_file(
     client: httpx.Client, spec: str
