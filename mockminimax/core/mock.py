@@ -329,8 +329,13 @@ class MiniMaxMock:
         )
 
     def video(self, task: Task) -> Video:
-        req = task.request
-        return self.videos.get(req.width, req.height, task.frames, req.fps, audio=task.audio)
+        """The task's MP4, rendered if it is not cached (may take a while: see `cached_video`)."""
+        return self.videos.get(*_video_shape(task), audio=task.audio)
+
+    def cached_video(self, task: Task) -> Video | None:
+        """The task's MP4 if it is cached, at once and without a lock; None if it needs
+        rendering (for the async server to do off its loop, through `video`)."""
+        return self.videos.peek(*_video_shape(task), audio=task.audio)
 
     def _quoted_signature(self, path: str, expires: int) -> str:
         """`quote(self._sign(path, expires), safe="")`, remembered: a file's URL is signed
@@ -425,3 +430,9 @@ class MiniMaxMock:
             "request": task.request.to_json(),
             **(self.v2.control_fields(task) if task.surface == "v2" else {}),
         }
+
+
+def _video_shape(task: Task) -> tuple[int, int, int, int]:
+    """The width, height, frame count and fps of a task's video: its cache key."""
+    req = task.request
+    return req.width, req.height, task.frames, req.fps

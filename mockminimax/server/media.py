@@ -54,8 +54,7 @@ _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.ASCII)
 
 
 async def _video(ex: Exchange, task: Task) -> Video:
-    lib, req = ex.mock.videos, task.request
-    cached = lib.peek(req.width, req.height, task.frames, req.fps, audio=task.audio)
+    cached = ex.mock.cached_video(task)
     if cached is not None:
         return cached
     # A size not rendered yet: render off the event loop, once.
