@@ -364,7 +364,7 @@ def protocol_class(http: str, header_timeout: float = 10.0) -> type[asyncio.Prot
             now = self.loop.time()
             idle = self._idle_deadline
             if idle is not None and now >= idle:  # uvicorn's keep-alive timeout
-                self._idle_deadline = idle = None
+                self._idle_deadline = None
                 if not self.transport.is_closing():
                     self.transport.close()
                 return
