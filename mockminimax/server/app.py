@@ -10,7 +10,6 @@ Starlette's way, so 404s, 405s and 500s keep their shapes.
 from __future__ import annotations
 
 import logging
-import re
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,6 +23,7 @@ from ..core.mock import MiniMaxMock
 from ..core.settings import Settings
 from .cors import add_headers, allowed_headers, preflight_endpoint
 from .exchange import Endpoint, Exchange, Problem, WholeBody
+from .faults import DIRECTIVE_BYTES, HEADER_KEY
 from .guard import check_control
 from .routes import ROUTES
 from .surfaces import CONTROL, ControlError, surface_for_path
@@ -120,11 +120,9 @@ _AT_ONCE = frozenset(
     for surface in ("official", "gateway")
     for route in ("create", "query", "retrieve")
 )
-#: A `[mock:` directive in a body (`faults.fault_point` reads it; it may hold a delay).
-_DIRECTIVE = re.compile(rb"\[(?i:mock):")
-_FAULT_HEADER = b"x-mock-fault"
-#: The request headers `head_at_once` looks into (besides forwarding ones).
-_HEAD_WATCHED = frozenset((_FAULT_HEADER, b"transfer-encoding", b"content-length"))
+#: The request headers `head_at_once` looks into (besides forwarding ones): the fault
+#: header, and the framing ones.
+_HEAD_WATCHED = frozenset((HEADER_KEY, b"transfer-encoding", b"content-length"))
 _crash_log = logging.getLogger("uvicorn.error")
 
 
@@ -166,7 +164,7 @@ class MockApp(Starlette):
             return False
         for name, value in headers:
             if name in _HEAD_WATCHED:  # one set lookup for the common header
-                if name == _FAULT_HEADER:
+                if name == HEADER_KEY:
                     return False
                 if body_limit is not None and (
                     name == b"transfer-encoding"
@@ -181,7 +179,7 @@ class MockApp(Starlette):
         """The part of `answers_at_once` the body and the fault rules decide."""
         if len(self.mock.faults):
             return False
-        return not body or _DIRECTIVE.search(body) is None
+        return not body or DIRECTIVE_BYTES.search(body) is None
 
     async def respond(self, scope: Scope, body: bytes) -> Response:
         """The answer to a request on a fixed path, `body` in: what `__call__` sends, for

@@ -87,7 +87,10 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
     """`base` (uvicorn's `HttpToolsProtocol`) answering at-once requests itself.
 
     `cycle_class` is the cycle a request gets when it goes uvicorn's way after all, and
-    `wrap(protocol, cycle)` what the subclass does to every new cycle.
+    `wrap(protocol, cycle)` what the subclass does to every new cycle. The subclass
+    (`connection.FaultProtocol`) also supplies the two hooks: its `on_headers_complete`
+    takes a request with `_take`, and `_answered` does what uvicorn does once an answer
+    is complete on a connection kept open.
     """
     import httptools
     from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE
@@ -129,13 +132,10 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             scope["headers"] = headers
             scope["state"] = self.app_state.copy()
 
-        def on_headers_complete(self) -> None:
-            if not self._take():
-                super().on_headers_complete()
-
         def _take(self) -> bool:
             """Hold this request if the app answers it at once (uvicorn's own scope fields
-            set as its `on_headers_complete` sets them)."""
+            set as its `on_headers_complete` sets them). The subclass's
+            `on_headers_complete` calls it first (`connection.FaultProtocol`)."""
             direct = self._direct
             if direct is None or self.limit_concurrency is not None:
                 return False
@@ -285,14 +285,6 @@ def direct_answers(base: type[Any], cycle_class: type[Any], wrap: Any) -> type[A
             if keep_alive:
                 self._answered()
             return True
-
-        def _answered(self) -> None:
-            """What uvicorn does once an answer is complete on a connection kept open."""
-            self._unset_keepalive_if_required()
-            self.flow.resume_reading()
-            self.timeout_keep_alive_task = self.loop.call_later(
-                self.timeout_keep_alive, self.timeout_keep_alive_handler
-            )
 
         def _in_cycle(
             self, scope: Any, body: bytes, keep_alive: bool, app: Any, more_body: bool = False

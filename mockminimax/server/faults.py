@@ -31,14 +31,23 @@ from ..core.strict_json import BodyError, loads
 from .connection import EXTENSION, FaultSocket
 from .exchange import Exchange, Problem, WholeBody
 
-__all__ = ["HEADER", "Gone", "SocketFault", "after_handler", "check_rate", "fault_point"]
+__all__ = [
+    "DIRECTIVE_BYTES",
+    "HEADER",
+    "HEADER_KEY",
+    "Gone",
+    "SocketFault",
+    "after_handler",
+    "check_rate",
+    "fault_point",
+]
 
 #: The per-request fault header.
 HEADER = "x-mock-fault"
-_HEADER_KEY = HEADER.encode()
+HEADER_KEY = HEADER.encode()
 #: A directive anywhere in a create body: a fast scan (memchr for "[") that copies nothing,
 #: even over a body of multi-megabyte data URLs.
-_DIRECTIVE_BYTES = re.compile(rb"\[(?i:mock):")
+DIRECTIVE_BYTES = re.compile(rb"\[(?i:mock):")
 
 # What each surface answers for an `http_status` rule without a `body`.
 _OFFICIAL: dict[int, tuple[int, str]] = {
@@ -119,7 +128,7 @@ async def fault_point(ex: Exchange) -> Response | None:
     installed = len(mock.faults) > 0
     if not installed and type(ex.receive) is WholeBody:
         return None  # answered at once: its head and body were found free of both already
-    header = ex.header(_HEADER_KEY)
+    header = ex.header(HEADER_KEY)
     create = ex.route == "create"
     if not installed and header is None and not create:
         return None
@@ -131,7 +140,7 @@ async def fault_point(ex: Exchange) -> Response | None:
             raw = await ex.body()
         except Problem:
             raw = b""
-        if installed or _DIRECTIVE_BYTES.search(raw):
+        if installed or DIRECTIVE_BYTES.search(raw):
             # The handler's checks parsed it already; parse only if a handler did not.
             data = ex.parsed if ex.parsed is not None else _lenient_json(raw)
             if isinstance(data, dict):

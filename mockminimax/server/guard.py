@@ -22,6 +22,7 @@ import ipaddress
 
 from .connection import EXTENSION
 from .exchange import Exchange
+from .official import bearer
 from .surfaces import ControlError
 
 __all__ = ["TOKEN_HEADER", "check_control", "is_loopback"]
@@ -87,11 +88,9 @@ def _check_token(ex: Exchange) -> None:
     token = ex.settings.control_token
     if not token:
         return
-    headers = ex.request.headers
-    given = headers.get(TOKEN_HEADER)
+    given = ex.request.headers.get(TOKEN_HEADER)
     if given is None:
-        scheme, _, value = headers.get("authorization", "").partition(" ")
-        given = value.strip() if scheme.lower() == "bearer" else None
+        given = bearer(ex)
     if given is None or not hmac.compare_digest(given.encode(), token.encode()):
         raise ControlError(
             401,

@@ -81,9 +81,7 @@ def test_gateway_preflight_allows_the_headers_asked_for(client: httpx.Client) ->
     assert "X-Oneapi-Request-Id" in answer.headers
 
 
-def test_api_answers_carry_allow_origin_errors_included(
-    client: httpx.Client, mock: MiniMaxMock
-) -> None:
+def test_api_answers_carry_allow_origin_errors_included(client: httpx.Client) -> None:
     created = client.post("/v1/video_generation", json=SEED_REQUESTS["text_to_video"], headers=AUTH)
     answers = [
         created,

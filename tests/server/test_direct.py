@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -54,6 +55,13 @@ def read_answers(sock: socket.socket, count: int) -> list[tuple[int, dict[str, o
     return answers
 
 
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Poll `condition` until it holds or `TIMEOUT` passes (the caller asserts after)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 def connect(server: ServerThread) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
 
@@ -80,9 +88,7 @@ def test_a_rule_set_while_the_body_is_on_its_way_still_fires(
 ) -> None:
     with connect(live) as sock:
         sock.sendall(create_head() + BODY[:5])
-        read_until_held = time.monotonic() + TIMEOUT
-        while not live_server_holds(live) and time.monotonic() < read_until_held:
-            time.sleep(0.001)
+        wait_until(lambda: live_server_holds(live))
         assert live_server_holds(live)
         live_mock.faults.add(route="create", minimax_error=1002, times=1)
         sock.sendall(BODY[5:])
@@ -103,9 +109,7 @@ def test_a_client_gone_mid_body_is_journaled_as_499_and_makes_no_task(
 ) -> None:
     with connect(live) as sock:
         sock.sendall(create_head() + BODY[:5])
-    deadline = time.monotonic() + TIMEOUT
-    while len(live_mock.journal) == 0 and time.monotonic() < deadline:
-        time.sleep(0.001)
+    wait_until(lambda: len(live_mock.journal) > 0)
     (entry,) = live_mock.journal
     assert (entry.route, entry.status) == ("create", 499)
     assert len(live_mock.store) == 0

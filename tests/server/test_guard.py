@@ -111,7 +111,13 @@ def guarded() -> Iterator[httpx.Client]:
 def test_without_the_token_every_control_call_is_401(
     guarded: httpx.Client, method: str, path: str
 ) -> None:
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"X-Mock-Token": "s3cre"}):
+    refused = (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "Basic s3cret"},  # the token, but not as a bearer
+        {"X-Mock-Token": "s3cre"},
+    )
+    for headers in refused:
         assert_refused(guarded.request(method, path, headers=headers), 401, "Authorization")
 
 

@@ -17,6 +17,7 @@ from mockminimax.core.mock import MiniMaxMock
 from mockminimax.server.runner import ServerThread, uvicorn_config
 from tests.conftest import AUTH
 from tests.helpers import SEED_REQUESTS
+from tests.server.test_wire import Recorder
 
 #: A generous bound on a read from the server, so no test can hang.
 READ_TIMEOUT = 15
@@ -131,20 +132,13 @@ def test_header_timeout_is_at_most_ten_seconds(seconds: float) -> None:
         Settings(header_timeout=seconds)
 
 
-class _Recorder(asyncio.Transport):
-    """A transport noting what the protocol writes and when it closes (loop time)."""
+class _Recorder(Recorder):
+    """test_wire's recording transport, noting also when it closes (loop time)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self.loop = loop
-        self.writes: list[bytes] = []
         self.closed_at: float | None = None
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.writes.append(bytes(data))
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
 
     def is_closing(self) -> bool:
         return self.closed_at is not None
@@ -152,12 +146,6 @@ class _Recorder(asyncio.Transport):
     def close(self) -> None:
         if self.closed_at is None:
             self.closed_at = self.loop.time()
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
 
 
 async def _idle_after_an_answer(then: bytes) -> tuple[float, float, list[bytes]]:

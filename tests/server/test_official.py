@@ -137,7 +137,7 @@ def test_edge_headers_on_every_answer(client: httpx.Client, mock: MiniMaxMock) -
     assert "alb_request_id" not in gateway.headers  # the gateway's own answer, not MiniMax's
 
 
-def test_backup_download_url_is_a_setting(mock: MiniMaxMock) -> None:
+def test_backup_download_url_is_a_setting() -> None:
     for backup in (False, True):
         m = MiniMaxMock(clock="virtual", backup_download_url=backup)
         with app_client(m) as client:

@@ -105,6 +105,17 @@ def test_the_head_and_the_body_go_out_in_one_write() -> None:
 DATE = [(b"date", b"Tue, 01 Dec 2026 00:00:00 GMT")]
 
 
+def _configs(**options: Any) -> tuple[Config, Config]:
+    """The server's uvicorn config and plain uvicorn's, loaded, each over an app on a mock
+    seeded alike (so both answer with the same IDs)."""
+    ours = uvicorn_config(MiniMaxMock(clock="virtual", seed=7), log_config=None, **options)
+    app = create_app(MiniMaxMock(clock="virtual", seed=7))
+    plain = Config(app, lifespan="off", server_header=False, log_config=None, **options)
+    ours.load()
+    plain.load()
+    return ours, plain
+
+
 async def _answer_on(
     factory: Any, config: Config, request: bytes, defaults: list[tuple[bytes, bytes]] = DATE
 ) -> tuple[bytes, bool]:
@@ -167,12 +178,7 @@ def test_the_server_writes_what_uvicorn_alone_writes(request_bytes: bytes) -> No
     headers at once: byte for byte what uvicorn's protocol writes, connection close too."""
 
     async def both() -> tuple[tuple[bytes, bool], tuple[bytes, bool]]:
-        quiet: dict[str, Any] = {"access_log": False, "log_config": None}
-        ours = uvicorn_config(MiniMaxMock(clock="virtual", seed=7), **quiet)
-        ours.load()
-        app = create_app(MiniMaxMock(clock="virtual", seed=7))
-        plain = Config(app, lifespan="off", server_header=False, **quiet)
-        plain.load()
+        ours, plain = _configs(access_log=False)
         mine = await _answer_on(ours.http_protocol_class, ours, request_bytes)
         theirs = await _answer_on(HttpToolsProtocol, plain, request_bytes)
         bare = await _answer_on(ours.http_protocol_class, ours, request_bytes, [])
@@ -250,12 +256,7 @@ def test_under_a_root_path_the_server_answers_what_uvicorn_alone_answers() -> No
     request = b"GET /query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
 
     async def both() -> tuple[tuple[bytes, bool], tuple[bytes, bool]]:
-        quiet: dict[str, Any] = {"access_log": False, "log_config": None, "root_path": "/v1"}
-        ours = uvicorn_config(MiniMaxMock(clock="virtual", seed=7), **quiet)
-        ours.load()
-        app = create_app(MiniMaxMock(clock="virtual", seed=7))
-        plain = Config(app, lifespan="off", server_header=False, **quiet)
-        plain.load()
+        ours, plain = _configs(access_log=False, root_path="/v1")
         mine = await _answer_on(ours.http_protocol_class, ours, request)
         return mine, await _answer_on(HttpToolsProtocol, plain, request)
 
@@ -271,11 +272,7 @@ def test_a_direct_answer_writes_uvicorn_s_access_line(caplog: pytest.LogCaptureF
     request = b"GET /v1/query/video_generation?task_id=1 HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n"
 
     async def both() -> list[str]:
-        quiet: dict[str, Any] = {"log_config": None}
-        ours = uvicorn_config(MiniMaxMock(clock="virtual", seed=7), **quiet)
-        ours.load()
-        plain = Config(create_app(MiniMaxMock(clock="virtual", seed=7)), lifespan="off", **quiet)
-        plain.load()
+        ours, plain = _configs()
         await _answer_on(ours.http_protocol_class, ours, request)
         await _answer_on(HttpToolsProtocol, plain, request)
         return [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
