@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from .callbacks import V1Dialect
 from .catalog import MAX_PROMPT_CHARS, RESOLUTIONS, Mode
-from .codes import ApiError, message_for
+from .codes import message_for
 from .images import ImageRejected, inspect_image
-from .param_errors import invalid, missing, type_name
+from .param_errors import invalid, missing, not_an_object, type_name
 from .tasks import Status, Task
 from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, VideoRequest
 
@@ -225,9 +225,7 @@ def _summary(value: str) -> str:
 def validate_template(body: Any, templates: dict[str, Template]) -> TemplateRequest:
     """Check a template create; media values follow V1's image rules (never fetched)."""
     if not isinstance(body, dict):
-        raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
-        )
+        raise not_an_object(body)
     if "template_id" not in body:
         raise missing("template_id")
     template_id = body["template_id"]

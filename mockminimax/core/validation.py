@@ -14,7 +14,7 @@ from typing import Any
 from .catalog import FPS, MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_size
 from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
-from .param_errors import invalid, missing, type_name
+from .param_errors import invalid, missing, not_an_object, type_name
 from .settings import Settings
 from .strict_json import BodyError, loads
 
@@ -229,9 +229,7 @@ def _resolution_and_duration(
 def validate_create(body: Any, settings: Settings) -> VideoRequest:
     """Check a create body as the real service does and fill in its defaults."""
     if not isinstance(body, dict):
-        raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
-        )
+        raise not_an_object(body)
     if "model" not in body:
         raise missing("model")
     model_name = body["model"]

@@ -22,7 +22,7 @@ from . import catalog_v2 as cat
 from .catalog_v2 import Modality, Mode, TaskType
 from .codes import ApiError
 from .files import StoredFile
-from .param_errors import invalid, missing, type_name
+from .param_errors import invalid, missing, not_an_object, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
 from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE
@@ -163,9 +163,7 @@ def _string(body: dict[str, Any], name: str) -> str | None:
 
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
-        )
+        raise not_an_object(body)
     return body
 
 
