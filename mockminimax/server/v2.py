@@ -3,6 +3,7 @@ and regeneration over the same core as V1, answering with real HTTP statuses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
@@ -11,6 +12,7 @@ from ..core.catalog_v2 import Modality, TaskType
 from ..core.codes import ApiError
 from ..core.files import StoredFile
 from ..core.params import whole_number
+from ..core.tasks import Task
 from ..core.tasks_v2 import ListFilter, V2Status
 from ..core.validation_v2 import (
     FileLookup,
@@ -99,22 +101,24 @@ async def regenerate(ex: Exchange) -> Response:
     return await _create(ex, validate_regeneration)
 
 
-async def query(ex: Exchange) -> Response:
+async def _on_task(ex: Exchange, answer: Callable[[Task], Any]) -> Response:
+    """Query and delete: the path's task, found after the fault point, then `answer`."""
     key = _key(ex)
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     task = ex.mock.v2.find(ex.request.path_params["task_id"], key)
     ex.entry.task_id = task.task_id
-    return ex.json({"task": ex.mock.v2.body(task, ex.base_url(), poll=True)})
+    return ex.json(answer(task))
+
+
+async def query(ex: Exchange) -> Response:
+    return await _on_task(
+        ex, lambda task: {"task": ex.mock.v2.body(task, ex.base_url(), poll=True)}
+    )
 
 
 async def delete(ex: Exchange) -> Response:
-    key = _key(ex)
-    if (faulted := await fault_point(ex)) is not None:
-        return faulted
-    task = ex.mock.v2.find(ex.request.path_params["task_id"], key)
-    ex.entry.task_id = task.task_id
-    return ex.json(ex.mock.v2.delete(task))
+    return await _on_task(ex, ex.mock.v2.delete)
 
 
 def _values(ex: Exchange, name: str) -> list[str]:
