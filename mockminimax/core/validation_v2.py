@@ -538,8 +538,6 @@ def _check_roles(media: list[MediaItem], settings: Settings) -> Mode:
     for role, n in counts.items():
         if n > cat.ROLE_LIMITS[role]:
             raise invalid("content", f"at most {cat.ROLE_LIMITS[role]} {role} item(s), got {n}")
-    if len(media) > cat.MAX_FILES:
-        raise invalid("content", f"at most {cat.MAX_FILES} media items in all, got {len(media)}")
     frames = [r for r in _FRAME_ROLES if r in counts]
     references = [r for r in _REFERENCE_ROLES if r in counts]
     if frames and references:
