@@ -561,12 +561,14 @@ def _check_roles(media: list[MediaItem], settings: Settings) -> Mode:
     return Mode.R2VA if references else Mode.T2VA
 
 
-def _geometry(mode: Mode, ratio: str, resolution: str, media: list[MediaItem]) -> tuple[int, int]:
+def _geometry(ratio: str, resolution: str, media: list[MediaItem]) -> tuple[int, int]:
+    """The output size; an adaptive ratio follows the first media item of known shape."""
     if ratio == cat.ADAPTIVE:
-        shaped = [m.info for m in media if m.info is not None and m.info.width and m.info.height]
         ratio = "16:9"
-        if shaped and shaped[0].width and shaped[0].height:
-            ratio = cat.nearest_ratio(shaped[0].width, shaped[0].height)
+        for m in media:
+            if m.info is not None and m.info.width and m.info.height:
+                ratio = cat.nearest_ratio(m.info.width, m.info.height)
+                break
     return cat.output_size(resolution, ratio)
 
 
@@ -582,7 +584,7 @@ def validate_v2(body: Any, settings: Settings, files: FileLookup | None = None) 
     resolution = _resolution(body, model, settings)
     duration = _duration(body, model)
     ratio = _ratio(body, mode)
-    width, height = _geometry(mode, ratio, resolution, media)
+    width, height = _geometry(ratio, resolution, media)
     return V2Request(
         task_type=TaskType.GENERATION,
         model=model.name,
