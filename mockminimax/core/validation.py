@@ -25,6 +25,7 @@ __all__ = [
     "VideoRequest",
     "create_schema",
     "parse_body",
+    "stored_value",
     "validate_create",
 ]
 
@@ -78,18 +79,11 @@ class VideoRequest:
         ):
             return self  # frozen, and nothing to shorten: no copy needed
 
-        def short(value: str | None) -> str | None:
-            if value is None or len(value) <= MAX_STORED_IMAGE:
-                return value
-            return f"{value[:64]}... ({len(value)} chars)"
-
         return replace(
             self,
-            first_frame_image=short(self.first_frame_image),
-            last_frame_image=short(self.last_frame_image),
-            subject_reference=tuple(
-                (kind, short(image) or "") for kind, image in self.subject_reference
-            ),
+            first_frame_image=first if first is None else stored_value(first),
+            last_frame_image=last if last is None else stored_value(last),
+            subject_reference=tuple((kind, stored_value(image)) for kind, image in subjects),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -99,6 +93,14 @@ class VideoRequest:
             {"type": kind, "image": [image]} for kind, image in self.subject_reference
         ]
         return {k: v for k, v in data.items() if v is not None and v != []}
+
+
+def stored_value(value: str) -> str:
+    """A media value as a task keeps it: whole up to `MAX_STORED_IMAGE` characters, else
+    its start and length."""
+    if len(value) <= MAX_STORED_IMAGE:
+        return value
+    return f"{value[:64]}... ({len(value)} chars)"
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from .files import StoredFile
 from .param_errors import invalid, missing, not_an_object, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
-from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE
+from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, stored_value
 
 __all__ = [
     "FileLookup",
@@ -49,10 +49,6 @@ _KIND = {"image_url": "image", "video_url": "video", "audio_url": "audio"}
 _MB = 1024 * 1024
 
 
-def _short(value: str) -> str:
-    return f"{value[:64]}... ({len(value)} chars)"
-
-
 @dataclass(frozen=True)
 class MediaItem:
     """One media content item after checking: where it came from and what was read of it."""
@@ -64,7 +60,7 @@ class MediaItem:
     info: MediaInfo | None = None
 
     def to_json(self) -> dict[str, Any]:
-        shown = self.url if len(self.url) <= MAX_STORED_IMAGE else _short(self.url)
+        shown = stored_value(self.url)
         out: dict[str, Any] = {"type": self.type, "role": self.role, "url": shown}
         if self.info is not None:
             out["format"] = self.info.format
@@ -116,7 +112,7 @@ class V2Request:
         (data URIs of up to 64 MB) shortened to their start and length, so the task store
         is bounded by bytes as well as by count; what was read of them (`info`) stays."""
         media = tuple(
-            m if len(m.url) <= MAX_STORED_IMAGE else replace(m, url=_short(m.url))
+            m if len(m.url) <= MAX_STORED_IMAGE else replace(m, url=stored_value(m.url))
             for m in self.media
         )
         return replace(self, media=media)
