@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,6 +71,11 @@ class MediaItem:
         return out
 
 
+def _seconds(media: Sequence[MediaItem], *roles: str) -> float:
+    """How long the media items in `roles` last in all (those of unknown length: 0)."""
+    return sum((m.info.seconds or 0.0) for m in media if m.role in roles and m.info)
+
+
 @dataclass(frozen=True)
 class V2Request:
     """A V2 body after defaults are filled in: what a V2 task is made from."""
@@ -118,7 +123,7 @@ class V2Request:
         return replace(self, media=media)
 
     def seconds(self, *roles: str) -> float:
-        return sum((m.info.seconds or 0.0) for m in self.media if m.role in roles and m.info)
+        return _seconds(self.media, *roles)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -549,7 +554,7 @@ def _check_roles(media: list[MediaItem], settings: Settings) -> Mode:
             "content", "reference_audio needs a reference_image or reference_video beside it"
         )
     for role in ("reference_video", "reference_audio"):
-        total = sum((m.info.seconds or 0.0) for m in media if m.role == role and m.info)
+        total = _seconds(media, role)
         if total > 15.001:
             raise invalid("content", f"{role} items last {total:.3f} s in all; at most 15 s")
     if frames:
