@@ -9,8 +9,8 @@ from typing import Any
 from starlette.responses import Response
 
 from ..core.catalog_v2 import Modality, TaskType
-from ..core.codes import ApiError
 from ..core.files import StoredFile
+from ..core.param_errors import invalid
 from ..core.params import whole_number
 from ..core.tasks import Task
 from ..core.tasks_v2 import ListFilter, V2Status
@@ -139,10 +139,10 @@ def _page(ex: Exchange, name: str, default: int, high: int) -> int:
         return default
     digits = text.strip()
     if not (digits.isascii() and digits.isdigit()) or not digits.strip("0"):
-        raise ApiError(2013, f"invalid params, {name}: must be a whole number >= 1", field=name)
+        raise invalid(name, "must be a whole number >= 1")
     value = whole_number(digits, high)
     if value is None:
-        raise ApiError(2013, f"invalid params, {name}: at most {high}", field=name)
+        raise invalid(name, f"at most {high}")
     return value
 
 
@@ -150,11 +150,7 @@ def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
     values = _values(ex, name)
     for value in values:
         if value not in allowed:
-            raise ApiError(
-                2013,
-                f"invalid params, filter.{name}: {value!r:.64} is not one of {', '.join(allowed)}",
-                field=f"filter.{name}",
-            )
+            raise invalid(f"filter.{name}", f"{value!r:.64} is not one of {', '.join(allowed)}")
     return values
 
 
@@ -167,11 +163,7 @@ async def list_tasks(ex: Exchange) -> Response:
     ids = _values(ex, "task_ids")
     for task_id in ids:
         if not (task_id.isascii() and task_id.isdigit()):
-            raise ApiError(
-                2013,
-                f"invalid params, filter.task_ids: {task_id[:40]!r} is not a task_id",
-                field="filter.task_ids",
-            )
+            raise invalid("filter.task_ids", f"{task_id[:40]!r} is not a task_id")
     wanted = ListFilter(
         statuses=tuple(statuses),
         task_ids=tuple(ids),
