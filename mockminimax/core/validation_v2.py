@@ -31,6 +31,7 @@ __all__ = [
     "FileLookup",
     "MediaItem",
     "V2Request",
+    "id_digits",
     "v2_schema",
     "validate_context_ir",
     "validate_regeneration",
@@ -454,13 +455,13 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
 _MAX_ID_CHARS = 32
 
 
-def _digits(value: str) -> bool:
+def id_digits(value: str) -> bool:
     """ASCII digits of an ID's length: `²` and `٣` pass `str.isdigit()`, not this."""
     return value.isascii() and value.isdigit() and len(value) <= _MAX_ID_CHARS
 
 
 def _uploaded_id(name: str, file_id: str) -> None:
-    if not _digits(file_id):
+    if not id_digits(file_id):
         raise invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
 
 
@@ -650,7 +651,7 @@ def validate_regeneration(
             raise invalid(
                 "source_task_id", "regeneration by task needs a whitelisted account; send content"
             )
-        if not _digits(source.strip()):
+        if not id_digits(source.strip()):
             raise invalid("source_task_id", "must be a task_id of digits")
         return V2Request(
             task_type=TaskType.REGENERATION,

@@ -15,6 +15,7 @@ from ..core.files import UPLOAD_PURPOSES, StoredFile
 from ..core.mock import DownloadRefused
 from ..core.multipart import MultipartError, Part, boundary_of, parse_form
 from ..core.param_errors import invalid, missing
+from ..core.validation_v2 import id_digits
 from .exchange import Exchange
 from .faults import fault_point
 from .media import bytes_response
@@ -103,18 +104,13 @@ async def list_files(ex: Exchange) -> Response:
     return ex.json({"files": [f.to_json() for f in files], "base_resp": OK})
 
 
-def _ascii_id(value: str) -> bool:
-    """ASCII digits of an ID's length (`²` passes `str.isdigit()`, and `int()` refuses it)."""
-    return value.isascii() and value.isdigit() and len(value) <= 32
-
-
 def _file_id(body: dict[str, Any]) -> str:
     if "file_id" not in body:
         raise missing("file_id")
     value = body["file_id"]
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not _ascii_id(value.strip()):
+    if not isinstance(value, str) or not id_digits(value.strip()):
         raise invalid("file_id", "must be an integer")
     return value.strip()
 
