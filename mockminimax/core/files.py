@@ -26,6 +26,7 @@ __all__ = [
     "FileTooLarge",
     "MediaKind",
     "StoredFile",
+    "check_purpose",
     "check_upload",
     "detect_media",
 ]
@@ -171,15 +172,20 @@ class StoredFile:
         }
 
 
+def check_purpose(purpose: str) -> None:
+    """ApiError 2013 naming `purpose` unless it is one of `UPLOAD_PURPOSES`."""
+    if purpose not in UPLOAD_PURPOSES:
+        shown = purpose if len(purpose) <= 64 else purpose[:64] + "..."
+        raise invalid("purpose", f"{shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}")
+
+
 def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool) -> MediaKind:
     """The kind of an upload, or ApiError 2013 naming `purpose`, `file` or `filename`.
 
     With `check_format`, the bytes must be a format the purpose documents and within its
     size cap; without it any non-empty file is kept as what it is.
     """
-    if purpose not in UPLOAD_PURPOSES:
-        shown = purpose if len(purpose) <= 64 else purpose[:64] + "..."
-        raise invalid("purpose", f"{shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}")
+    check_purpose(purpose)
     if not filename.strip():
         raise invalid("filename", "the file part needs a non-empty filename")
     if len(filename) > 255:

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import Response
 
 from ..core.codes import ApiError
-from ..core.files import UPLOAD_PURPOSES, StoredFile
+from ..core.files import UPLOAD_PURPOSES, StoredFile, check_purpose
 from ..core.mock import DownloadRefused
 from ..core.multipart import MultipartError, Part, boundary_of, parse_form
 from ..core.param_errors import invalid, missing
@@ -89,9 +89,7 @@ def _purpose_param(ex: Exchange) -> str:
     value = (ex.param("purpose") or "").strip()
     if not value:
         raise missing("purpose")
-    if value not in UPLOAD_PURPOSES:
-        shown = value if len(value) <= 64 else value[:64] + "..."
-        raise invalid("purpose", f"{shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}")
+    check_purpose(value)
     return value
 
 
