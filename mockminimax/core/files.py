@@ -28,6 +28,7 @@ __all__ = [
     "StoredFile",
     "check_purpose",
     "check_upload",
+    "describe",
     "detect_media",
 ]
 
@@ -197,10 +198,8 @@ def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool
         return media
     allowed = UPLOAD_PURPOSES[purpose]
     if media.format not in allowed:
-        raise invalid(
-            "file",
-            f"the file is {_describe(media)}; purpose {purpose} takes {', '.join(allowed)}",
-        )
+        what = describe(media.kind, media.format)
+        raise invalid("file", f"the file is {what}; purpose {purpose} takes {', '.join(allowed)}")
     cap = _PURPOSE_MAX_BYTES.get(purpose)
     if purpose == "video_generation_input":
         cap = _V2_MAX_BYTES.get(media.kind)
@@ -213,10 +212,11 @@ def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool
     return media
 
 
-def _describe(media: MediaKind) -> str:
-    if media.kind == "other":
+def describe(kind: str, fmt: str) -> str:
+    """A file's kind for a refusal: `png (image)`, or `of no recognised format`."""
+    if kind == "other":
         return "of no recognised format"
-    return f"{media.format} ({media.kind})"
+    return f"{fmt} ({kind})"
 
 
 class FileTooLarge(ValueError):

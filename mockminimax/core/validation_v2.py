@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from . import catalog_v2 as cat
 from .catalog_v2 import Modality, Mode, TaskType
 from .codes import ApiError
-from .files import StoredFile
+from .files import StoredFile, describe
 from .param_errors import invalid, missing, not_an_object, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
@@ -488,7 +488,7 @@ def _check_media(name: str, kind: str, info: MediaInfo) -> None:
     limits = cat.MEDIA_LIMITS[kind]
     want = _KIND[kind]
     if info.kind != want or info.format not in limits.formats:
-        what = "of no recognised format" if info.kind == "other" else f"{info.format} ({info.kind})"
+        what = describe(info.kind, info.format)
         raise invalid(
             name, f"the data is {what}; {_a(kind)} takes {', '.join(limits.formats).upper()}"
         )
