@@ -135,19 +135,21 @@ def template_status(status: Status) -> str:
 
 
 def template_query_body(
-    task: Task, status: Status, video_url: str | None, *, pending: str, fail_code: bool
+    mock: MiniMaxMock, task: Task, status: Status, base_url: str
 ) -> dict[str, Any]:
-    """The agent's query answer: task_id, status, video_url (set on success), base_resp.
+    """The agent's query answer: task_id, status, video_url (on success, signed for
+    `template_url_ttl` on `base_url`), base_resp.
 
-    `pending` and `fail_code` are the `pending_fields` and `fail_base_resp` settings, which
-    shape V1's query the same way.
+    The `pending_fields` and `fail_base_resp` settings shape it as they shape V1's query.
     """
+    settings = mock.settings
     body: dict[str, Any] = {"task_id": task.task_id, "status": template_status(status)}
     if status is Status.SUCCESS:
-        body["video_url"] = video_url
-    elif pending == "empty":
+        body["video_url"] = mock.signed_url(task.cdn_path, base_url, settings.template_url_ttl)
+    elif settings.pending_fields == "empty":
         body["video_url"] = ""
-    code = (task.failure_code or 0) if status is Status.FAIL and fail_code else 0
+    failed = status is Status.FAIL and settings.fail_base_resp == "code"
+    code = (task.failure_code or 0) if failed else 0
     body["base_resp"] = {"status_code": code, "status_msg": message_for(code)}
     return body
 
@@ -174,17 +176,7 @@ class TemplateDialect(V1Dialect):
         return (*self._PATH, status)
 
     def body(self, task: Task, status: str, word: str) -> dict[str, Any]:
-        settings = self.mock.settings
-        url = None
-        if status == Status.SUCCESS.value:
-            url = self.mock.signed_url(task.cdn_path, self.base_url, settings.template_url_ttl)
-        body = template_query_body(
-            task,
-            Status(status),
-            url,
-            pending=settings.pending_fields,
-            fail_code=settings.fail_base_resp == "code",
-        )
+        body = template_query_body(self.mock, task, Status(status), self.base_url)
         body["status"] = word
         return body
 
