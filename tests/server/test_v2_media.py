@@ -138,6 +138,14 @@ def test_reference_videos_may_last_15_seconds_in_all(client: httpx.Client) -> No
     )
 
 
+def test_reference_audio_may_last_15_seconds_in_all(client: httpx.Client) -> None:
+    eight = audio_item(data_uri("audio/wav", wav(8)))
+    assert first_error(client, REF, eight, eight) == (
+        "content: reference_audio items last 16.000 s in all; at most 15 s"
+    )
+    create(client, t2va(content=[TEXT, REF, eight, audio_item(data_uri("audio/wav", wav(7)))]))
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
