@@ -554,10 +554,16 @@ def _check_roles(media: list[MediaItem], settings: Settings) -> Mode:
         raise invalid(
             "content", "reference_audio needs a reference_image or reference_video beside it"
         )
-    for role in ("reference_video", "reference_audio"):
+    for role, limits in (
+        ("reference_video", cat.VIDEO_LIMITS),
+        ("reference_audio", cat.AUDIO_LIMITS),
+    ):
         total = _seconds(media, role)
-        if total > 15.001:
-            raise invalid("content", f"{role} items last {total:.3f} s in all; at most 15 s")
+        if total > limits.total_seconds + 0.001:
+            raise invalid(
+                "content",
+                f"{role} items last {total:.3f} s in all; at most {limits.total_seconds:g} s",
+            )
     if frames:
         return Mode.I2VA
     return Mode.R2VA if references else Mode.T2VA
