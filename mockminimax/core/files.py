@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from . import catalog_v2 as cat
 from .images import sniff_image
 from .param_errors import invalid
 
@@ -44,10 +45,14 @@ UPLOAD_PURPOSES: dict[str, tuple[str, ...]] = {
 
 _MB = 1024 * 1024
 #: Documented size caps: voice-cloning audio "up to 20 MB"; V2 media (for `mm_file://`)
-#: images 30 MB, videos 50 MB, audio 15 MB. Purposes without one are bounded by the body
-#: limit and the store's byte budget only.
+#: the V2 catalog's (images 30 MB, videos 50 MB, audio 15 MB). Purposes without one are
+#: bounded by the body limit and the store's byte budget only.
 _PURPOSE_MAX_BYTES = {"voice_clone": 20 * _MB, "prompt_audio": 20 * _MB}
-_V2_MAX_BYTES = {"image": 30 * _MB, "video": 50 * _MB, "audio": 15 * _MB}
+_V2_MAX_BYTES = {
+    "image": cat.IMAGE_LIMITS.max_bytes,
+    "video": cat.VIDEO_LIMITS.max_bytes,
+    "audio": cat.AUDIO_LIMITS.max_bytes,
+}
 
 
 @dataclass(frozen=True)
