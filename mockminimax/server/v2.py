@@ -61,6 +61,9 @@ __all__ = [
 #: documented choice: the docs give neither).
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+#: What `filter.status` takes: the statuses, and `expired` (in the CN docs' enum), which
+#: matches none of the mock's tasks.
+_FILTER_STATUSES = (*(s.value for s in V2Status), "expired")
 
 
 def _key(ex: Exchange) -> str:
@@ -158,7 +161,7 @@ async def list_tasks(ex: Exchange) -> Response:
     key = _key(ex)
     page_num = _page(ex, "page_num", 1, MAX_PAGE_NUM)
     page_size = _page(ex, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    statuses = _choices(ex, "status", (*(s.value for s in V2Status), "expired"))
+    statuses = _choices(ex, "status", _FILTER_STATUSES)
     types = _choices(ex, "task_type", tuple(t.value for t in TaskType))
     ids = _values(ex, "task_ids")
     for task_id in ids:
@@ -263,7 +266,7 @@ LIST_PARAMS = (
           "the page, from 1 (default 1)"),
     Param("page_size", "query", string(pattern=r"^\s*(0*([1-9][0-9]?|100))?\s*$"),
           f"tasks per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})"),
-    _filter("status", _choice([*(s.value for s in V2Status), "expired"]),
+    _filter("status", _choice(list(_FILTER_STATUSES)),
             "only tasks in these statuses"),
     _filter("task_type", _choice([t.value for t in TaskType]), "only tasks of these types"),
     Param("filter.model", "query", string(), "only tasks of these models (join with commas)"),
