@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 from .callbacks import V1Dialect
 from .catalog import MAX_PROMPT_CHARS, RESOLUTIONS, Mode
 from .codes import message_for
-from .images import ImageRejected, inspect_image
 from .param_errors import invalid, missing, not_an_object, type_name
 from .tasks import Status, Task
-from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, VideoRequest
+from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, VideoRequest, check_image
 
 if TYPE_CHECKING:
     from .mock import MiniMaxMock
@@ -238,10 +237,7 @@ def validate_template(body: Any, templates: dict[str, Template]) -> TemplateRequ
                 f"{len(text)} characters; the limit is {MAX_PROMPT_CHARS} characters",
             )
     for i, value in enumerate(media):
-        try:
-            inspect_image(value)
-        except ImageRejected as exc:
-            raise invalid(f"media_inputs[{i}].value", str(exc)) from None
+        check_image(f"media_inputs[{i}].value", value)
     if template.media and not media:
         raise invalid("media_inputs", f"template {template.name} requires a media input")
     if template.text and not texts:
