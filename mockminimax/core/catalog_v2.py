@@ -43,7 +43,6 @@ __all__ = [
     "frames_for",
     "nearest_ratio",
     "output_size",
-    "seconds_for",
 ]
 
 FPS = 24
@@ -168,10 +167,6 @@ def frames_for(duration: int) -> int:
     """Frames rendered for `duration` seconds: the first count on H3's 17n+5 grid that
     lasts at least that long at 24 fps (H3CHECK; `duration: 4` gave 4.458 s live)."""
     return math.ceil((duration * FPS - 5) / 17) * 17 + 5
-
-
-def seconds_for(frames: int) -> float:
-    return frames / FPS
 
 
 def nearest_ratio(width: int, height: int) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from . import catalog_v2 as cat
 from .images import sniff_image
 from .param_errors import invalid
 
@@ -26,7 +27,9 @@ __all__ = [
     "FileTooLarge",
     "MediaKind",
     "StoredFile",
+    "check_purpose",
     "check_upload",
+    "describe",
     "detect_media",
 ]
 
@@ -42,10 +45,14 @@ UPLOAD_PURPOSES: dict[str, tuple[str, ...]] = {
 
 _MB = 1024 * 1024
 #: Documented size caps: voice-cloning audio "up to 20 MB"; V2 media (for `mm_file://`)
-#: images 30 MB, videos 50 MB, audio 15 MB. Purposes without one are bounded by the body
-#: limit and the store's byte budget only.
+#: the V2 catalog's (images 30 MB, videos 50 MB, audio 15 MB). Purposes without one are
+#: bounded by the body limit and the store's byte budget only.
 _PURPOSE_MAX_BYTES = {"voice_clone": 20 * _MB, "prompt_audio": 20 * _MB}
-_V2_MAX_BYTES = {"image": 30 * _MB, "video": 50 * _MB, "audio": 15 * _MB}
+_V2_MAX_BYTES = {
+    "image": cat.IMAGE_LIMITS.max_bytes,
+    "video": cat.VIDEO_LIMITS.max_bytes,
+    "audio": cat.AUDIO_LIMITS.max_bytes,
+}
 
 
 @dataclass(frozen=True)
@@ -171,15 +178,20 @@ class StoredFile:
         }
 
 
+def check_purpose(purpose: str) -> None:
+    """ApiError 2013 naming `purpose` unless it is one of `UPLOAD_PURPOSES`."""
+    if purpose not in UPLOAD_PURPOSES:
+        shown = purpose if len(purpose) <= 64 else purpose[:64] + "..."
+        raise invalid("purpose", f"{shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}")
+
+
 def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool) -> MediaKind:
     """The kind of an upload, or ApiError 2013 naming `purpose`, `file` or `filename`.
 
     With `check_format`, the bytes must be a format the purpose documents and within its
     size cap; without it any non-empty file is kept as what it is.
     """
-    if purpose not in UPLOAD_PURPOSES:
-        shown = purpose if len(purpose) <= 64 else purpose[:64] + "..."
-        raise invalid("purpose", f"{shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}")
+    check_purpose(purpose)
     if not filename.strip():
         raise invalid("filename", "the file part needs a non-empty filename")
     if len(filename) > 255:
@@ -191,10 +203,8 @@ def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool
         return media
     allowed = UPLOAD_PURPOSES[purpose]
     if media.format not in allowed:
-        raise invalid(
-            "file",
-            f"the file is {_describe(media)}; purpose {purpose} takes {', '.join(allowed)}",
-        )
+        what = describe(media.kind, media.format)
+        raise invalid("file", f"the file is {what}; purpose {purpose} takes {', '.join(allowed)}")
     cap = _PURPOSE_MAX_BYTES.get(purpose)
     if purpose == "video_generation_input":
         cap = _V2_MAX_BYTES.get(media.kind)
@@ -207,10 +217,11 @@ def check_upload(purpose: str, filename: str, data: bytes, *, check_format: bool
     return media
 
 
-def _describe(media: MediaKind) -> str:
-    if media.kind == "other":
+def describe(kind: str, fmt: str) -> str:
+    """A file's kind for a refusal: `png (image)`, or `of no recognised format`."""
+    if kind == "other":
         return "of no recognised format"
-    return f"{media.format} ({media.kind})"
+    return f"{fmt} ({kind})"
 
 
 class FileTooLarge(ValueError):

@@ -7,7 +7,7 @@ from typing import Any
 
 from .codes import ApiError
 
-__all__ = ["invalid", "missing", "type_name"]
+__all__ = ["invalid", "missing", "not_an_object", "type_name"]
 
 
 def invalid(field: str, rule: str) -> ApiError:
@@ -20,6 +20,13 @@ def missing(field: str) -> ApiError:
         2013,
         f"invalid params, binding: expr_path={field}, cause=missing required parameter",
         field=field,
+    )
+
+
+def not_an_object(body: Any) -> ApiError:
+    """A request body that parsed as JSON but is not an object."""
+    return ApiError(
+        2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
     )
 
 

@@ -26,6 +26,7 @@ from .callbacks import Dialect
 from .catalog_v2 import Modality, TaskType
 from .codes import ApiError, message_for
 from .faults import FaultRule
+from .param_errors import invalid
 from .tasks import Status, Task
 from .validation_v2 import V2Request
 
@@ -162,28 +163,18 @@ class V2Tasks:
         task = self.mock.find_task(ref, api_key, v2=True)
         name = "source_task_id"
         if task is None or not self._live(task, self.mock.now()):
-            raise ApiError(2013, f"invalid params, {name}: no task {ref}", field=name)
+            raise invalid(name, f"no task {ref}")
         source = task.request
         assert isinstance(source, V2Request)
         if source.task_type is not TaskType.GENERATION or source.model != "MiniMax-H3":
-            raise ApiError(
-                2013,
-                f"invalid params, {name}: task {ref} is not a MiniMax-H3 generation",
-                field=name,
-            )
+            raise invalid(name, f"task {ref} is not a MiniMax-H3 generation")
         if source.resolution != "768P":
-            raise ApiError(
-                2013,
-                f"invalid params, {name}: task {ref} is {source.resolution}; only 768P "
-                "outputs are regenerated",
-                field=name,
+            raise invalid(
+                name, f"task {ref} is {source.resolution}; only 768P outputs are regenerated"
             )
         status = self.status(task)
         if status is not V2Status.SUCCEEDED:
-            raise ApiError(
-                2013, f"invalid params, {name}: task {ref} is {status.value}, not succeeded",
-                field=name,
-            )  # fmt: skip
+            raise invalid(name, f"task {ref} is {status.value}, not succeeded")
         width, height = cat.output_size("2K", cat.nearest_ratio(source.width, source.height))
         return dataclasses.replace(
             request,

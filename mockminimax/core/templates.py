@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from .callbacks import V1Dialect
 from .catalog import MAX_PROMPT_CHARS, RESOLUTIONS, Mode
-from .codes import ApiError, message_for
-from .images import ImageRejected, inspect_image
-from .param_errors import invalid, missing, type_name
+from .codes import message_for
+from .param_errors import invalid, missing, not_an_object, type_name
 from .tasks import Status, Task
-from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, VideoRequest
+from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, VideoRequest, check_image
 
 if TYPE_CHECKING:
     from .mock import MiniMaxMock
@@ -135,19 +134,21 @@ def template_status(status: Status) -> str:
 
 
 def template_query_body(
-    task: Task, status: Status, video_url: str | None, *, pending: str, fail_code: bool
+    mock: MiniMaxMock, task: Task, status: Status, base_url: str
 ) -> dict[str, Any]:
-    """The agent's query answer: task_id, status, video_url (set on success), base_resp.
+    """The agent's query answer: task_id, status, video_url (on success, signed for
+    `template_url_ttl` on `base_url`), base_resp.
 
-    `pending` and `fail_code` are the `pending_fields` and `fail_base_resp` settings, which
-    shape V1's query the same way.
+    The `pending_fields` and `fail_base_resp` settings shape it as they shape V1's query.
     """
+    settings = mock.settings
     body: dict[str, Any] = {"task_id": task.task_id, "status": template_status(status)}
     if status is Status.SUCCESS:
-        body["video_url"] = video_url
-    elif pending == "empty":
+        body["video_url"] = mock.signed_url(task.cdn_path, base_url, settings.template_url_ttl)
+    elif settings.pending_fields == "empty":
         body["video_url"] = ""
-    code = (task.failure_code or 0) if status is Status.FAIL and fail_code else 0
+    failed = status is Status.FAIL and settings.fail_base_resp == "code"
+    code = (task.failure_code or 0) if failed else 0
     body["base_resp"] = {"status_code": code, "status_msg": message_for(code)}
     return body
 
@@ -174,17 +175,7 @@ class TemplateDialect(V1Dialect):
         return (*self._PATH, status)
 
     def body(self, task: Task, status: str, word: str) -> dict[str, Any]:
-        settings = self.mock.settings
-        url = None
-        if status == Status.SUCCESS.value:
-            url = self.mock.signed_url(task.cdn_path, self.base_url, settings.template_url_ttl)
-        body = template_query_body(
-            task,
-            Status(status),
-            url,
-            pending=settings.pending_fields,
-            fail_code=settings.fail_base_resp == "code",
-        )
+        body = template_query_body(self.mock, task, Status(status), self.base_url)
         body["status"] = word
         return body
 
@@ -225,9 +216,7 @@ def _summary(value: str) -> str:
 def validate_template(body: Any, templates: dict[str, Template]) -> TemplateRequest:
     """Check a template create; media values follow V1's image rules (never fetched)."""
     if not isinstance(body, dict):
-        raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
-        )
+        raise not_an_object(body)
     if "template_id" not in body:
         raise missing("template_id")
     template_id = body["template_id"]
@@ -248,10 +237,7 @@ def validate_template(body: Any, templates: dict[str, Template]) -> TemplateRequ
                 f"{len(text)} characters; the limit is {MAX_PROMPT_CHARS} characters",
             )
     for i, value in enumerate(media):
-        try:
-            inspect_image(value)
-        except ImageRejected as exc:
-            raise invalid(f"media_inputs[{i}].value", str(exc)) from None
+        check_image(f"media_inputs[{i}].value", value)
     if template.media and not media:
         raise invalid("media_inputs", f"template {template.name} requires a media input")
     if template.text and not texts:

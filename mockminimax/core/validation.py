@@ -14,7 +14,7 @@ from typing import Any
 from .catalog import FPS, MAX_PROMPT_CHARS, MODELS, RESOLUTIONS, Mode, Model, output_size
 from .codes import ApiError
 from .images import ImageInfo, ImageRejected, inspect_image
-from .param_errors import invalid, missing, type_name
+from .param_errors import invalid, missing, not_an_object, type_name
 from .settings import Settings
 from .strict_json import BodyError, loads
 
@@ -23,8 +23,10 @@ __all__ = [
     "MAX_STORED_IMAGE",
     "BodyError",
     "VideoRequest",
+    "check_image",
     "create_schema",
     "parse_body",
+    "stored_value",
     "validate_create",
 ]
 
@@ -78,18 +80,11 @@ class VideoRequest:
         ):
             return self  # frozen, and nothing to shorten: no copy needed
 
-        def short(value: str | None) -> str | None:
-            if value is None or len(value) <= MAX_STORED_IMAGE:
-                return value
-            return f"{value[:64]}... ({len(value)} chars)"
-
         return replace(
             self,
-            first_frame_image=short(self.first_frame_image),
-            last_frame_image=short(self.last_frame_image),
-            subject_reference=tuple(
-                (kind, short(image) or "") for kind, image in self.subject_reference
-            ),
+            first_frame_image=first if first is None else stored_value(first),
+            last_frame_image=last if last is None else stored_value(last),
+            subject_reference=tuple((kind, stored_value(image)) for kind, image in subjects),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -99,6 +94,14 @@ class VideoRequest:
             {"type": kind, "image": [image]} for kind, image in self.subject_reference
         ]
         return {k: v for k, v in data.items() if v is not None and v != []}
+
+
+def stored_value(value: str) -> str:
+    """A media value as a task keeps it: whole up to `MAX_STORED_IMAGE` characters, else
+    its start and length."""
+    if len(value) <= MAX_STORED_IMAGE:
+        return value
+    return f"{value[:64]}... ({len(value)} chars)"
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -143,7 +146,8 @@ def _check_types(body: dict[str, Any]) -> None:
             raise invalid("duration", f"must be an integer number of seconds, got {type_name(d)}")
 
 
-def _image(field: str, value: str) -> ImageInfo:
+def check_image(field: str, value: str) -> ImageInfo:
+    """What `inspect_image` reads of an image value, or a 2013 naming `field`."""
     try:
         return inspect_image(value)
     except ImageRejected as exc:
@@ -188,7 +192,7 @@ def _subject_reference(value: Any) -> tuple[tuple[str, str], ImageInfo]:
         raise invalid(f"{name}[0].image", f"only one image is supported, got {len(images)}")
     if not isinstance(images[0], str):
         raise invalid(f"{name}[0].image[0]", f"must be a string, got {type_name(images[0])}")
-    info = _image(f"{name}[0].image[0]", images[0])
+    info = check_image(f"{name}[0].image[0]", images[0])
     return ("character", images[0]), info
 
 
@@ -229,9 +233,7 @@ def _resolution_and_duration(
 def validate_create(body: Any, settings: Settings) -> VideoRequest:
     """Check a create body as the real service does and fill in its defaults."""
     if not isinstance(body, dict):
-        raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
-        )
+        raise not_an_object(body)
     if "model" not in body:
         raise missing("model")
     model_name = body["model"]
@@ -260,7 +262,7 @@ def validate_create(body: Any, settings: Settings) -> VideoRequest:
         if name in body:
             if mode is _S2V:
                 raise invalid(name, f"model {model.name} takes its image from subject_reference")
-            infos[name] = _image(name, body[name])
+            infos[name] = check_image(name, body[name])
     subject: tuple[tuple[str, str], ...] = ()
     if mode is _S2V:
         if "subject_reference" not in body:

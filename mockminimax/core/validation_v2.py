@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,16 +21,17 @@ from urllib.parse import urlsplit
 from . import catalog_v2 as cat
 from .catalog_v2 import Modality, Mode, TaskType
 from .codes import ApiError
-from .files import StoredFile
-from .param_errors import invalid, missing, type_name
+from .files import StoredFile, describe
+from .param_errors import invalid, missing, not_an_object, type_name
 from .probe import MediaInfo, probe
 from .settings import Settings
-from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE
+from .validation import MAX_CALLBACK_URL, MAX_STORED_IMAGE, stored_value
 
 __all__ = [
     "FileLookup",
     "MediaItem",
     "V2Request",
+    "id_digits",
     "v2_schema",
     "validate_context_ir",
     "validate_regeneration",
@@ -49,10 +50,6 @@ _KIND = {"image_url": "image", "video_url": "video", "audio_url": "audio"}
 _MB = 1024 * 1024
 
 
-def _short(value: str) -> str:
-    return f"{value[:64]}... ({len(value)} chars)"
-
-
 @dataclass(frozen=True)
 class MediaItem:
     """One media content item after checking: where it came from and what was read of it."""
@@ -64,7 +61,7 @@ class MediaItem:
     info: MediaInfo | None = None
 
     def to_json(self) -> dict[str, Any]:
-        shown = self.url if len(self.url) <= MAX_STORED_IMAGE else _short(self.url)
+        shown = stored_value(self.url)
         out: dict[str, Any] = {"type": self.type, "role": self.role, "url": shown}
         if self.info is not None:
             out["format"] = self.info.format
@@ -73,6 +70,11 @@ class MediaItem:
             if self.info.seconds is not None:
                 out["seconds"] = round(self.info.seconds, 3)
         return out
+
+
+def _seconds(media: Sequence[MediaItem], *roles: str) -> float:
+    """How long the media items in `roles` last in all (those of unknown length: 0)."""
+    return sum((m.info.seconds or 0.0) for m in media if m.role in roles and m.info)
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,13 @@ class V2Request:
         (data URIs of up to 64 MB) shortened to their start and length, so the task store
         is bounded by bytes as well as by count; what was read of them (`info`) stays."""
         media = tuple(
-            m if len(m.url) <= MAX_STORED_IMAGE else replace(m, url=_short(m.url))
+            m if len(m.url) <= MAX_STORED_IMAGE else replace(m, url=stored_value(m.url))
             for m in self.media
         )
         return replace(self, media=media)
 
     def seconds(self, *roles: str) -> float:
-        return sum((m.info.seconds or 0.0) for m in self.media if m.role in roles and m.info)
+        return _seconds(self.media, *roles)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -163,9 +165,7 @@ def _string(body: dict[str, Any], name: str) -> str | None:
 
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise ApiError(
-            2013, f"invalid params, request body must be a JSON object, got {type_name(body)}"
-        )
+        raise not_an_object(body)
     return body
 
 
@@ -455,13 +455,13 @@ def _data_uri(name: str, kind: str, url: str) -> MediaInfo:
 _MAX_ID_CHARS = 32
 
 
-def _digits(value: str) -> bool:
+def id_digits(value: str) -> bool:
     """ASCII digits of an ID's length: `²` and `٣` pass `str.isdigit()`, not this."""
     return value.isascii() and value.isdigit() and len(value) <= _MAX_ID_CHARS
 
 
 def _uploaded_id(name: str, file_id: str) -> None:
-    if not _digits(file_id):
+    if not id_digits(file_id):
         raise invalid(name, f"mm_file:// takes a numeric file_id, got {file_id[:40]!r}")
 
 
@@ -488,7 +488,7 @@ def _check_media(name: str, kind: str, info: MediaInfo) -> None:
     limits = cat.MEDIA_LIMITS[kind]
     want = _KIND[kind]
     if info.kind != want or info.format not in limits.formats:
-        what = "of no recognised format" if info.kind == "other" else f"{info.format} ({info.kind})"
+        what = describe(info.kind, info.format)
         raise invalid(
             name, f"the data is {what}; {_a(kind)} takes {', '.join(limits.formats).upper()}"
         )
@@ -540,8 +540,6 @@ def _check_roles(media: list[MediaItem], settings: Settings) -> Mode:
     for role, n in counts.items():
         if n > cat.ROLE_LIMITS[role]:
             raise invalid("content", f"at most {cat.ROLE_LIMITS[role]} {role} item(s), got {n}")
-    if len(media) > cat.MAX_FILES:
-        raise invalid("content", f"at most {cat.MAX_FILES} media items in all, got {len(media)}")
     frames = [r for r in _FRAME_ROLES if r in counts]
     references = [r for r in _REFERENCE_ROLES if r in counts]
     if frames and references:
@@ -556,21 +554,29 @@ def _check_roles(media: list[MediaItem], settings: Settings) -> Mode:
         raise invalid(
             "content", "reference_audio needs a reference_image or reference_video beside it"
         )
-    for role in ("reference_video", "reference_audio"):
-        total = sum((m.info.seconds or 0.0) for m in media if m.role == role and m.info)
-        if total > 15.001:
-            raise invalid("content", f"{role} items last {total:.3f} s in all; at most 15 s")
+    for role, limits in (
+        ("reference_video", cat.VIDEO_LIMITS),
+        ("reference_audio", cat.AUDIO_LIMITS),
+    ):
+        total = _seconds(media, role)
+        if total > limits.total_seconds + 0.001:
+            raise invalid(
+                "content",
+                f"{role} items last {total:.3f} s in all; at most {limits.total_seconds:g} s",
+            )
     if frames:
         return Mode.I2VA
     return Mode.R2VA if references else Mode.T2VA
 
 
-def _geometry(mode: Mode, ratio: str, resolution: str, media: list[MediaItem]) -> tuple[int, int]:
+def _geometry(ratio: str, resolution: str, media: list[MediaItem]) -> tuple[int, int]:
+    """The output size; an adaptive ratio follows the first media item of known shape."""
     if ratio == cat.ADAPTIVE:
-        shaped = [m.info for m in media if m.info is not None and m.info.width and m.info.height]
         ratio = "16:9"
-        if shaped and shaped[0].width and shaped[0].height:
-            ratio = cat.nearest_ratio(shaped[0].width, shaped[0].height)
+        for m in media:
+            if m.info is not None and m.info.width and m.info.height:
+                ratio = cat.nearest_ratio(m.info.width, m.info.height)
+                break
     return cat.output_size(resolution, ratio)
 
 
@@ -586,7 +592,7 @@ def validate_v2(body: Any, settings: Settings, files: FileLookup | None = None) 
     resolution = _resolution(body, model, settings)
     duration = _duration(body, model)
     ratio = _ratio(body, mode)
-    width, height = _geometry(mode, ratio, resolution, media)
+    width, height = _geometry(ratio, resolution, media)
     return V2Request(
         task_type=TaskType.GENERATION,
         model=model.name,
@@ -651,7 +657,7 @@ def validate_regeneration(
             raise invalid(
                 "source_task_id", "regeneration by task needs a whitelisted account; send content"
             )
-        if not _digits(source.strip()):
+        if not id_digits(source.strip()):
             raise invalid("source_task_id", "must be a task_id of digits")
         return V2Request(
             task_type=TaskType.REGENERATION,

@@ -11,10 +11,11 @@ from typing import Any
 from starlette.responses import Response
 
 from ..core.codes import ApiError
-from ..core.files import UPLOAD_PURPOSES, StoredFile
+from ..core.files import UPLOAD_PURPOSES, StoredFile, check_purpose
 from ..core.mock import DownloadRefused
 from ..core.multipart import MultipartError, Part, boundary_of, parse_form
-from ..core.param_errors import missing
+from ..core.param_errors import invalid, missing
+from ..core.validation_v2 import id_digits
 from .exchange import Exchange
 from .faults import fault_point
 from .media import bytes_response
@@ -45,7 +46,7 @@ def _one(parts: list[Part], name: str) -> Part:
     if not found:
         raise missing(name)
     if len(found) > 1:
-        raise ApiError(2013, f"invalid params, {name}: given {len(found)} times", field=name)
+        raise invalid(name, f"given {len(found)} times")
     return found[0]
 
 
@@ -66,11 +67,7 @@ async def upload(ex: Exchange) -> Response:
         raise ApiError(2013, f"invalid params, {where}{exc}", field=exc.field) from None
     file = _one(parts, "file")
     if file.filename is None:
-        raise ApiError(
-            2013,
-            "invalid params, file: must be a file part (Content-Disposition with a filename)",
-            field="file",
-        )
+        raise invalid("file", "must be a file part (Content-Disposition with a filename)")
     ex.entry.request_body = {
         "purpose": purpose[:64],
         "file": f"<{file.filename[:64]}, {len(file.data)} bytes>",
@@ -92,13 +89,7 @@ def _purpose_param(ex: Exchange) -> str:
     value = (ex.param("purpose") or "").strip()
     if not value:
         raise missing("purpose")
-    if value not in UPLOAD_PURPOSES:
-        shown = value if len(value) <= 64 else value[:64] + "..."
-        raise ApiError(
-            2013,
-            f"invalid params, purpose: {shown!r} is not one of {', '.join(UPLOAD_PURPOSES)}",
-            field="purpose",
-        )
+    check_purpose(value)
     return value
 
 
@@ -111,19 +102,14 @@ async def list_files(ex: Exchange) -> Response:
     return ex.json({"files": [f.to_json() for f in files], "base_resp": OK})
 
 
-def _ascii_id(value: str) -> bool:
-    """ASCII digits of an ID's length (`²` passes `str.isdigit()`, and `int()` refuses it)."""
-    return value.isascii() and value.isdigit() and len(value) <= 32
-
-
 def _file_id(body: dict[str, Any]) -> str:
     if "file_id" not in body:
         raise missing("file_id")
     value = body["file_id"]
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not _ascii_id(value.strip()):
-        raise ApiError(2013, "invalid params, file_id: must be an integer", field="file_id")
+    if not isinstance(value, str) or not id_digits(value.strip()):
+        raise invalid("file_id", "must be an integer")
     return value.strip()
 
 
@@ -143,11 +129,7 @@ async def delete_file(ex: Exchange) -> Response:
     purpose = body["purpose"]
     if not isinstance(purpose, str) or purpose not in DELETE_PURPOSES:
         shown = repr(purpose)[:64]
-        raise ApiError(
-            2013,
-            f"invalid params, purpose: {shown} is not one of {', '.join(DELETE_PURPOSES)}",
-            field="purpose",
-        )
+        raise invalid("purpose", f"{shown} is not one of {', '.join(DELETE_PURPOSES)}")
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     if purpose == "video_generation":

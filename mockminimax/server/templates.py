@@ -9,7 +9,6 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..core.catalog import MAX_PROMPT_CHARS
-from ..core.tasks import Status
 from ..core.templates import (
     MAX_INPUTS,
     TEMPLATES,
@@ -45,18 +44,7 @@ async def query(ex: Exchange) -> Response:
     task = await queried_task(ex, agent=True)
     if isinstance(task, Response):
         return task
-    status = ex.mock.poll(task)
-    url = None
-    if status is Status.SUCCESS:
-        url = ex.mock.signed_url(task.cdn_path, ex.base_url(), ex.settings.template_url_ttl)
-    body = template_query_body(
-        task,
-        status,
-        url,
-        pending=ex.settings.pending_fields,
-        fail_code=ex.settings.fail_base_resp == "code",
-    )
-    return ex.json(body)
+    return ex.json(template_query_body(ex.mock, task, ex.mock.poll(task), ex.base_url()))
 
 
 # -- what the OpenAPI document says of these routes ---------------------------------------

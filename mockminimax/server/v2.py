@@ -3,14 +3,16 @@ and regeneration over the same core as V1, answering with real HTTP statuses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
 
 from ..core.catalog_v2 import Modality, TaskType
-from ..core.codes import ApiError
 from ..core.files import StoredFile
+from ..core.param_errors import invalid
 from ..core.params import whole_number
+from ..core.tasks import Task
 from ..core.tasks_v2 import ListFilter, V2Status
 from ..core.validation_v2 import (
     FileLookup,
@@ -59,6 +61,9 @@ __all__ = [
 #: documented choice: the docs give neither).
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+#: What `filter.status` takes: the statuses, and `expired` (in the CN docs' enum), which
+#: matches none of the mock's tasks.
+_FILTER_STATUSES = (*(s.value for s in V2Status), "expired")
 
 
 def _key(ex: Exchange) -> str:
@@ -99,22 +104,24 @@ async def regenerate(ex: Exchange) -> Response:
     return await _create(ex, validate_regeneration)
 
 
-async def query(ex: Exchange) -> Response:
+async def _on_task(ex: Exchange, answer: Callable[[Task], Any]) -> Response:
+    """Query and delete: the path's task, found after the fault point, then `answer`."""
     key = _key(ex)
     if (faulted := await fault_point(ex)) is not None:
         return faulted
     task = ex.mock.v2.find(ex.request.path_params["task_id"], key)
     ex.entry.task_id = task.task_id
-    return ex.json({"task": ex.mock.v2.body(task, ex.base_url(), poll=True)})
+    return ex.json(answer(task))
+
+
+async def query(ex: Exchange) -> Response:
+    return await _on_task(
+        ex, lambda task: {"task": ex.mock.v2.body(task, ex.base_url(), poll=True)}
+    )
 
 
 async def delete(ex: Exchange) -> Response:
-    key = _key(ex)
-    if (faulted := await fault_point(ex)) is not None:
-        return faulted
-    task = ex.mock.v2.find(ex.request.path_params["task_id"], key)
-    ex.entry.task_id = task.task_id
-    return ex.json(ex.mock.v2.delete(task))
+    return await _on_task(ex, ex.mock.v2.delete)
 
 
 def _values(ex: Exchange, name: str) -> list[str]:
@@ -135,10 +142,10 @@ def _page(ex: Exchange, name: str, default: int, high: int) -> int:
         return default
     digits = text.strip()
     if not (digits.isascii() and digits.isdigit()) or not digits.strip("0"):
-        raise ApiError(2013, f"invalid params, {name}: must be a whole number >= 1", field=name)
+        raise invalid(name, "must be a whole number >= 1")
     value = whole_number(digits, high)
     if value is None:
-        raise ApiError(2013, f"invalid params, {name}: at most {high}", field=name)
+        raise invalid(name, f"at most {high}")
     return value
 
 
@@ -146,11 +153,7 @@ def _choices(ex: Exchange, name: str, allowed: tuple[str, ...]) -> list[str]:
     values = _values(ex, name)
     for value in values:
         if value not in allowed:
-            raise ApiError(
-                2013,
-                f"invalid params, filter.{name}: {value!r:.64} is not one of {', '.join(allowed)}",
-                field=f"filter.{name}",
-            )
+            raise invalid(f"filter.{name}", f"{value!r:.64} is not one of {', '.join(allowed)}")
     return values
 
 
@@ -158,16 +161,12 @@ async def list_tasks(ex: Exchange) -> Response:
     key = _key(ex)
     page_num = _page(ex, "page_num", 1, MAX_PAGE_NUM)
     page_size = _page(ex, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    statuses = _choices(ex, "status", (*(s.value for s in V2Status), "expired"))
+    statuses = _choices(ex, "status", _FILTER_STATUSES)
     types = _choices(ex, "task_type", tuple(t.value for t in TaskType))
     ids = _values(ex, "task_ids")
     for task_id in ids:
         if not (task_id.isascii() and task_id.isdigit()):
-            raise ApiError(
-                2013,
-                f"invalid params, filter.task_ids: {task_id[:40]!r} is not a task_id",
-                field="filter.task_ids",
-            )
+            raise invalid("filter.task_ids", f"{task_id[:40]!r} is not a task_id")
     wanted = ListFilter(
         statuses=tuple(statuses),
         task_ids=tuple(ids),
@@ -267,7 +266,7 @@ LIST_PARAMS = (
           "the page, from 1 (default 1)"),
     Param("page_size", "query", string(pattern=r"^\s*(0*([1-9][0-9]?|100))?\s*$"),
           f"tasks per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})"),
-    _filter("status", _choice([*(s.value for s in V2Status), "expired"]),
+    _filter("status", _choice(list(_FILTER_STATUSES)),
             "only tasks in these statuses"),
     _filter("task_type", _choice([t.value for t in TaskType]), "only tasks of these types"),
     Param("filter.model", "query", string(), "only tasks of these models (join with commas)"),

@@ -232,6 +232,8 @@ def test_delete_takes_the_id_as_digits_too(client: httpx.Client) -> None:
         ({"purpose": "voice_clone"}, 2013, "expr_path=file_id"),
         ({"file_id": "abc", "purpose": "voice_clone"}, 2013, "file_id: must be an integer"),
         ({"file_id": True, "purpose": "voice_clone"}, 2013, "file_id: must be an integer"),
+        ({"file_id": "\u00b2", "purpose": "voice_clone"}, 2013, "file_id: must be an integer"),
+        ({"file_id": "1" * 33, "purpose": "voice_clone"}, 2013, "file_id: must be an integer"),
         ({"file_id": 1}, 2013, "expr_path=purpose"),
         ({"file_id": 1, "purpose": 7}, 2013, "purpose: 7 is not one of"),
         ({"file_id": 123456789012345, "purpose": "voice_clone"}, 1000, "record not found"),

@@ -80,6 +80,18 @@ def test_image_data_uris_are_checked(client: httpx.Client, url: str, message: st
     assert first_error(client, image(url)) == f"content[1].image_url.url: {message}"
 
 
+def test_a_task_keeps_a_bounded_form_of_a_data_uri(client: httpx.Client, mock: MiniMaxMock) -> None:
+    url = png_data_url(4000, 3000)
+    task_id = create(client, t2va(content=[TEXT, image(url)]))
+    short = f"{url[:64]}... ({len(url)} chars)"
+    kept = mock.store.get(task_id)
+    assert kept is not None
+    assert [m.url for m in kept.request.media] == [short]  # the task holds only this
+    assert kept.request.media[0].info.width == 4000  # what was read of it stays
+    seen = client.get(f"/_mock/tasks/{task_id}").json()["request"]
+    assert seen["media"][0]["url"] == short
+
+
 def test_a_webp_or_jpeg_first_frame_passes(client: httpx.Client) -> None:
     create(client, t2va(content=[TEXT, image(png_data_url(256, 640))]))
 
@@ -124,6 +136,14 @@ def test_reference_videos_may_last_15_seconds_in_all(client: httpx.Client) -> No
     assert first_error(client, video_item(eight), video_item(eight)) == (
         "content: reference_video items last 16.000 s in all; at most 15 s"
     )
+
+
+def test_reference_audio_may_last_15_seconds_in_all(client: httpx.Client) -> None:
+    eight = audio_item(data_uri("audio/wav", wav(8)))
+    assert first_error(client, REF, eight, eight) == (
+        "content: reference_audio items last 16.000 s in all; at most 15 s"
+    )
+    create(client, t2va(content=[TEXT, REF, eight, audio_item(data_uri("audio/wav", wav(7)))]))
 
 
 @pytest.mark.parametrize(
