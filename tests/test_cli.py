@@ -459,6 +459,7 @@ def test_public_url_and_instant_timing_on_the_real_clock() -> None:
         ((), {"max_file_store_bytes": "lots"}, "max_file_store_bytes"),
         (("--set", "upload_format_check=maybe"), {}, "upload_format_check"),
         ((), {"extra_templates": "12ab:media"}, "extra_templates"),
+        ((), {"extra_templates": "9002²:media"}, "extra_templates"),
         (("--set", "template_url_ttl=0"), {}, "template_url_ttl"),
         (("--set", "journal_size"), {}, "NAME=VALUE"),
         ((), {"clock": "sundial"}, "clock"),

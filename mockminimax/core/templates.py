@@ -95,7 +95,8 @@ def parse_template(spec: str) -> Template:
     inputs it requires (media, text, media+text or none; a bare ID requires none)."""
     template_id, _, inputs = spec.strip().partition(":")
     template_id = template_id.strip()
-    if not template_id.isdigit() or len(template_id) > 32:
+    if not (template_id.isascii() and template_id.isdigit()) or len(template_id) > 32:
+        # ASCII digits: `²` passes `str.isdigit()` but is no ID a client can send back.
         raise ValueError(f"{spec!r}: the template ID must be digits, as MiniMax's are")
     kind = inputs.strip().lower() or "none"
     if kind not in _INPUT_KINDS:
